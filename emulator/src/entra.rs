@@ -1,0 +1,153 @@
+//! The Entra ID v2 token endpoint, client-credentials grant only:
+//! `POST /{tenant}/oauth2/v2.0/token` with a form body, answering an access
+//! token for the scope's resource or an Entra-shaped error.
+
+use std::time::SystemTime;
+
+use serde_json::json;
+
+use crate::http::Reply;
+use crate::log::RecordedRequest;
+use crate::state::State;
+use crate::text::{entra_timestamp, new_guid, now_unix, pair_value, parse_pairs};
+use crate::token::Claims;
+
+/// Lifetime of issued tokens, as Entra's `expires_in` usually says.
+pub(crate) const TOKEN_LIFETIME_SECS: i64 = 3599;
+
+pub(crate) fn handle(state: &State, req: &RecordedRequest) -> Reply {
+    let tenant_id = req
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .map(|t| crate::text::percent_decode(t, false))
+        .unwrap_or_default();
+    if !req.method.eq_ignore_ascii_case("POST") {
+        return error(
+            400,
+            "invalid_request",
+            900_561,
+            format!(
+                "AADSTS900561: The endpoint only accepts POST requests. Received a {} request.",
+                req.method
+            ),
+        );
+    }
+    let Some(tenant) = state.world.tenant(&tenant_id) else {
+        return error(
+            400,
+            "invalid_request",
+            90_002,
+            format!("AADSTS90002: Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+        );
+    };
+    let form = parse_pairs(&req.body, true);
+    let field = |name: &str| pair_value(&form, name).filter(|v| !v.is_empty());
+    let missing = |name: &str| {
+        error(
+            400,
+            "invalid_request",
+            900_144,
+            format!(
+                "AADSTS900144: The request body must contain the following parameter: '{name}'."
+            ),
+        )
+    };
+    let Some(grant_type) = field("grant_type") else {
+        return missing("grant_type");
+    };
+    if grant_type != "client_credentials" {
+        return error(
+            400,
+            "unsupported_grant_type",
+            70_003,
+            format!("AADSTS70003: The app requested an unsupported grant type '{grant_type}'. This emulator supports only 'client_credentials'."),
+        );
+    }
+    let Some(client_id) = field("client_id") else {
+        return missing("client_id");
+    };
+    let Some(app) = tenant.app(client_id) else {
+        return error(
+            400,
+            "unauthorized_client",
+            700_016,
+            format!("AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", tenant.id),
+        );
+    };
+    let Some(secret) = field("client_secret") else {
+        return error(
+            401,
+            "invalid_client",
+            7_000_218,
+            "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
+    };
+    if secret != app.secret {
+        return error(
+            401,
+            "invalid_client",
+            7_000_215,
+            format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id),
+        );
+    }
+    let Some(scope) = field("scope") else {
+        return missing("scope");
+    };
+    // Client credentials take exactly `{resource}/.default`; the token's
+    // audience is that resource, so a token for another API fails at ARM.
+    let first = scope.split(' ').find(|s| !s.is_empty()).unwrap_or_default();
+    let Some(resource) = first.strip_suffix(".default") else {
+        return error(
+            400,
+            "invalid_scope",
+            1_002_012,
+            format!("AADSTS1002012: The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
+        );
+    };
+    let now = i64::try_from(now_unix().as_secs()).unwrap_or(i64::MAX);
+    let claims = Claims::new(
+        &tenant.id,
+        &app.client_id,
+        resource,
+        now,
+        TOKEN_LIFETIME_SECS,
+    );
+    Reply::json(
+        200,
+        &json!({
+            "token_type": "Bearer",
+            "expires_in": TOKEN_LIFETIME_SECS,
+            "ext_expires_in": TOKEN_LIFETIME_SECS,
+            "access_token": state.tokens.mint(&claims),
+        }),
+    )
+    .with_header("cache-control", "no-store, no-cache")
+    .with_header("pragma", "no-cache")
+    .with_header("x-ms-request-id", new_guid())
+}
+
+/// Entra's error body; the ids are also appended to the description, as Entra does.
+fn error(status: u16, code: &str, number: u32, description: impl Into<String>) -> Reply {
+    let trace_id = new_guid();
+    let correlation_id = new_guid();
+    let timestamp = entra_timestamp(SystemTime::now());
+    Reply::json(
+        status,
+        &json!({
+            "error": code,
+            "error_description": format!(
+                "{} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}",
+                description.into()
+            ),
+            "error_codes": [number],
+            "timestamp": timestamp,
+            "trace_id": trace_id,
+            "correlation_id": correlation_id,
+            "error_uri": format!("https://login.microsoftonline.com/error?code={number}"),
+        }),
+    )
+    .with_header("cache-control", "no-store, no-cache")
+    .with_header("x-ms-request-id", trace_id)
+}

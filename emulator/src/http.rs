@@ -1,0 +1,64 @@
+//! The emulator's transport-independent response type, shared by the ARM and
+//! Entra handlers, and ARM's error envelope.
+
+use serde_json::{json, Value};
+
+/// A response to write back.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// What to do with the connection after handling a request.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Reply(Reply),
+    /// Close the connection without answering.
+    Drop,
+}
+
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
+
+impl Reply {
+    pub(crate) fn json(status: u16, body: &Value) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".to_owned(), JSON_CONTENT_TYPE.to_owned())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// ARM's error envelope: `{"error":{"code","message"}}`.
+    pub(crate) fn arm_error(status: u16, code: &str, message: impl Into<String>) -> Reply {
+        Reply::json(
+            status,
+            &json!({"error": {"code": code, "message": message.into()}}),
+        )
+    }
+
+    #[must_use]
+    pub(crate) fn with_header(mut self, name: &str, value: impl Into<String>) -> Reply {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub(crate) fn set_header_if_absent(&mut self, name: &str, value: impl Into<String>) {
+        if !self
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            self.headers.push((name.to_owned(), value.into()));
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The request log: every request the emulator received, token and ARM alike,
+//! in the order it handled them, for tests to assert on.
+
+/// One request as the emulator received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    pub method: String,
+    /// The request target exactly as sent, e.g. `/subscriptions/...?api-version=2025-02-14`.
+    pub path_and_query: String,
+    /// Header names are lowercase; repeated headers appear once per value.
+    pub headers: Vec<(String, String)>,
+    /// The body, with invalid UTF-8 replaced.
+    pub body: String,
+    /// The status answered, or `None` when the connection was closed without
+    /// an answer (fault injection).
+    pub status: Option<u16>,
+}
+
+impl RecordedRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The path without the query string.
+    pub fn path(&self) -> &str {
+        self.path_and_query
+            .split_once('?')
+            .map_or(self.path_and_query.as_str(), |(p, _)| p)
+    }
+
+    /// Whether this went to the Entra ID token endpoint rather than ARM.
+    pub fn is_token_request(&self) -> bool {
+        is_token_path(self.path())
+    }
+}
+
+/// `/{tenant}/oauth2/v2.0/token`, compared case-insensitively.
+pub(crate) fn is_token_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(segments.as_slice(), [tenant, oauth, version, token]
+        if !tenant.is_empty()
+            && oauth.eq_ignore_ascii_case("oauth2")
+            && version.eq_ignore_ascii_case("v2.0")
+            && token.eq_ignore_ascii_case("token"))
+}

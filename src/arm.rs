@@ -1,0 +1,352 @@
+//! The ARM client: one place that builds URLs, attaches tokens, retries what is safe to retry,
+//! traces requests for `--debug`, and turns ARM's error envelope into `ArmError`.
+//!
+//! Every request adxconn sends (GET, PUT, DELETE) is idempotent, so a 429, a 5xx or a dropped
+//! connection is retried, with ARM's `Retry-After` when it gives one and jittered exponential
+//! backoff otherwise, bounded in attempts and in time. Other 4xx answers are final.
+
+mod error;
+pub mod operation;
+mod trace;
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use url::Url;
+
+pub use error::{ApiError, ArmError};
+pub use trace::Trace;
+
+use crate::auth::Credential;
+
+/// The Microsoft.Kusto api-version adxconn speaks: the newest stable one, the first with the
+/// `*WithManagedIdentity` kinds and AZMONSTREAM. Bumping it is a reviewed change.
+pub const API_VERSION: &str = "2025-02-14";
+
+/// Bounds on retrying one request.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub max_elapsed: Duration,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            max_elapsed: Duration::from_secs(120),
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// An answer ARM gave with a 2xx status.
+#[derive(Debug)]
+pub struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// The body as JSON; an empty body is `null`.
+    pub fn json(&self, what: &str) -> Result<Value, ArmError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body).map_err(|e| ArmError::Decode {
+            what: what.to_string(),
+            problem: e.to_string(),
+        })
+    }
+
+    /// `Retry-After` in seconds (ARM sends integers; an HTTP-date is ignored).
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after(&self.headers)
+    }
+}
+
+pub struct ArmClient {
+    http: reqwest::Client,
+    endpoint: Url,
+    credential: Credential,
+    scope: String,
+    retry: RetryPolicy,
+    trace: Trace,
+}
+
+impl ArmClient {
+    pub fn new(
+        http: reqwest::Client,
+        endpoint: Url,
+        credential: Credential,
+        scope: String,
+        trace: Trace,
+    ) -> ArmClient {
+        ArmClient {
+            http,
+            endpoint,
+            credential,
+            scope,
+            retry: RetryPolicy::default(),
+            trace,
+        }
+    }
+
+    /// `{endpoint}/{segments…}?api-version=…`, each segment percent-encoded.
+    pub fn url(&self, segments: &[&str]) -> Url {
+        arm_url(&self.endpoint, segments)
+    }
+
+    pub async fn get(&self, url: &Url) -> Result<Response, ArmError> {
+        self.send(Method::GET, url, None).await
+    }
+
+    pub async fn put(&self, url: &Url, body: &Value) -> Result<Response, ArmError> {
+        self.send(Method::PUT, url, Some(body)).await
+    }
+
+    pub async fn delete(&self, url: &Url) -> Result<Response, ArmError> {
+        self.send(Method::DELETE, url, None).await
+    }
+
+    /// GETs a collection and follows `nextLink` until it ends.
+    pub async fn list(&self, url: &Url) -> Result<Vec<Value>, ArmError> {
+        // A guard against a server that links pages in a circle.
+        const MAX_PAGES: usize = 10_000;
+        let mut items = Vec::new();
+        let mut next = Some(url.clone());
+        let mut pages = 0;
+        while let Some(url) = next.take() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                return Err(ArmError::Decode {
+                    what: "the list".into(),
+                    problem: format!("it did not end after {MAX_PAGES} pages"),
+                });
+            }
+            let page = self.get(&url).await?.json("a list page")?;
+            match page.get("value") {
+                Some(Value::Array(values)) => items.extend(values.iter().cloned()),
+                None | Some(Value::Null) => {}
+                Some(_) => {
+                    return Err(ArmError::Decode {
+                        what: "a list page".into(),
+                        problem: "`value` is not an array".into(),
+                    })
+                }
+            }
+            next = match page.get("nextLink") {
+                Some(Value::String(link)) if !link.is_empty() => Some(self.checked_link(link)?),
+                _ => None,
+            };
+        }
+        Ok(items)
+    }
+
+    /// A URL ARM handed us (nextLink, Azure-AsyncOperation, Location), used byte for byte, but
+    /// only over https (or loopback http), so a bearer token never leaves in the clear.
+    pub fn checked_link(&self, link: &str) -> Result<Url, ArmError> {
+        let url = Url::parse(link).map_err(|e| ArmError::Decode {
+            what: "a link in ARM's answer".into(),
+            problem: format!("`{}` is not a URL: {e}", crate::target::shorten(link)),
+        })?;
+        let safe = url.scheme() == "https"
+            || (url.scheme() == "http" && crate::settings::is_loopback(&url));
+        if !safe {
+            return Err(ArmError::Decode {
+                what: "a link in ARM's answer".into(),
+                problem: format!("`{}` is not https", crate::target::shorten(link)),
+            });
+        }
+        Ok(url)
+    }
+
+    /// Sends one request, retrying throttling, server errors and dropped connections.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&Value>,
+    ) -> Result<Response, ArmError> {
+        let started = Instant::now();
+        let body = body.map(|value| serde_json::to_vec(value).unwrap_or_default());
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let token = self.credential.token(&self.scope).await?;
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(AUTHORIZATION, format!("Bearer {}", token.secret()))
+                .header(ACCEPT, "application/json");
+            if let Some(body) = &body {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let request = request.build().map_err(|source| ArmError::Transport {
+                method: method.to_string(),
+                url: trace::without_query(url),
+                source,
+            })?;
+            self.trace.request(&request, body.as_deref());
+            let sent = Instant::now();
+            let outcome = match self.http.execute(request).await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    match response.bytes().await {
+                        Ok(bytes) => Ok((status, headers, bytes.to_vec())),
+                        Err(source) => Err(source),
+                    }
+                }
+                Err(source) => Err(source),
+            };
+            let delay = match outcome {
+                Ok((status, headers, body)) => {
+                    self.trace.response(status, &headers, &body, sent.elapsed());
+                    if status.is_success() {
+                        return Ok(Response {
+                            status,
+                            headers,
+                            body,
+                        });
+                    }
+                    let error = ApiError::from_response(status, &headers, &body);
+                    if !is_retryable(status) {
+                        return Err(ArmError::Api(error));
+                    }
+                    let delay = retry_after(&headers).unwrap_or_else(|| self.backoff(attempt));
+                    if self.gives_up(attempt, started, delay) {
+                        return Err(ArmError::Api(error));
+                    }
+                    delay
+                }
+                Err(source) => {
+                    self.trace.failure(&source, sent.elapsed());
+                    let delay = self.backoff(attempt);
+                    if self.gives_up(attempt, started, delay) {
+                        return Err(ArmError::Transport {
+                            method: method.to_string(),
+                            url: trace::without_query(url),
+                            source,
+                        });
+                    }
+                    delay
+                }
+            };
+            self.trace.note(&format!(
+                "retrying {method} in {:.1} s (attempt {} of {})",
+                delay.as_secs_f64(),
+                attempt + 1,
+                self.retry.max_attempts
+            ));
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    fn gives_up(&self, attempt: u32, started: Instant, delay: Duration) -> bool {
+        attempt >= self.retry.max_attempts || started.elapsed() + delay > self.retry.max_elapsed
+    }
+
+    /// Exponential backoff with "equal jitter": half fixed, half random, so parallel runs that
+    /// failed together do not retry together.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .retry
+            .base_delay
+            .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+            .min(self.retry.max_delay);
+        let half = exponential / 2;
+        half + half.mul_f64(jitter())
+    }
+
+    pub fn credential(&self) -> &Credential {
+        &self.credential
+    }
+}
+
+/// Builds `{endpoint}/{segments…}?api-version=…`; kept free of the client for `--dry-run`.
+pub fn arm_url(endpoint: &Url, segments: &[&str]) -> Url {
+    let mut url = endpoint.clone();
+    url.set_query(None);
+    url.set_fragment(None);
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    url.query_pairs_mut()
+        .append_pair("api-version", API_VERSION);
+    url
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// ARM's `Retry-After` is whole seconds; capped so a confused server cannot park us for hours.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds.min(300)))
+}
+
+/// A number in [0, 1) that differs between processes and calls; good enough for jitter,
+/// without a random-number crate.
+fn jitter() -> f64 {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or_default(),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_encode_segments_and_carry_the_api_version() {
+        let endpoint = Url::parse("https://management.azure.com").unwrap();
+        let url = arm_url(
+            &endpoint,
+            &["subscriptions", "s", "resourceGroups", "my rg"],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://management.azure.com/subscriptions/s/resourceGroups/my%20rg?api-version=2025-02-14"
+        );
+        let prefixed = Url::parse("https://127.0.0.1:8443/arm/").unwrap();
+        assert_eq!(
+            arm_url(&prefixed, &["subscriptions"]).as_str(),
+            "https://127.0.0.1:8443/arm/subscriptions?api-version=2025-02-14"
+        );
+    }
+
+    #[test]
+    fn jitter_stays_in_range() {
+        for _ in 0..1000 {
+            let value = jitter();
+            assert!((0.0..1.0).contains(&value));
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! What can go wrong talking to ARM, with the exit status and hint for each.
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::auth::AuthError;
+use crate::error::ExitStatus;
+
+/// ARM's error envelope `{"error": {"code", "message"}}`, or what we could make of a body that
+/// is not one (a proxy's HTML page, an empty 503).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+    /// `x-ms-correlation-request-id` (or `x-ms-request-id`), for a support ticket.
+    pub correlation_id: Option<String>,
+}
+
+impl ApiError {
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> ApiError {
+        let correlation_id = ["x-ms-correlation-request-id", "x-ms-request-id"]
+            .iter()
+            .find_map(|name| headers.get(*name)?.to_str().ok())
+            .map(str::to_string);
+        let reason = status
+            .canonical_reason()
+            .unwrap_or("error")
+            .replace(' ', "");
+        let (code, message) = match serde_json::from_slice::<Value>(body) {
+            Ok(json) => {
+                parse_envelope(&json).unwrap_or_else(|| (reason, describe_body(headers, body)))
+            }
+            Err(_) => (reason, describe_body(headers, body)),
+        };
+        ApiError {
+            status,
+            code,
+            message,
+            correlation_id,
+        }
+    }
+}
+
+/// Reads `{"error": {"code", "message", "details": [...]}}` (also the bare `{"code","message"}`
+/// some endpoints send). Details are folded into the message, since they often hold the cause.
+fn parse_envelope(json: &Value) -> Option<(String, String)> {
+    let error = json.get("error").unwrap_or(json);
+    let code = error.get("code")?.as_str()?.to_string();
+    let mut message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if let Some(Value::Array(details)) = error.get("details") {
+        for detail in details {
+            if let Some(text) = detail.get("message").and_then(Value::as_str) {
+                if !message.contains(text) {
+                    message.push_str(&format!("; {text}"));
+                }
+            }
+        }
+    }
+    Some((code, message))
+}
+
+/// A short, printable description of a non-JSON body.
+fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
+    let content_type = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type");
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return "the response had no body".into();
+    }
+    if content_type.contains("html") {
+        return format!("the response was an HTML page ({content_type}), probably from a proxy or gateway, not ARM");
+    }
+    let text: String = String::from_utf8_lossy(body)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    format!("unexpected response ({content_type}): {text}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArmError {
+    /// The request could not be sent or its answer not read, after retries.
+    #[error("{method} {url} failed: no answer from the server")]
+    Transport {
+        method: String,
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// ARM answered with an error status (after retries, when it was retryable).
+    #[error("{} ({} {}): {}", .0.code, .0.status.as_u16(), .0.status.canonical_reason().unwrap_or(""), .0.message)]
+    Api(ApiError),
+    /// ARM answered 2xx with something we cannot read.
+    #[error("could not read {what} in ARM's answer: {problem}")]
+    Decode { what: String, problem: String },
+    /// The long-running operation ended `Failed` or `Canceled`.
+    #[error("the operation ended `{status}`: {code}: {message}")]
+    OperationFailed {
+        status: String,
+        code: String,
+        message: String,
+        operation: String,
+    },
+    /// `--timeout` passed while the operation was still running.
+    #[error("gave up waiting after {} (the operation is still running in Azure)", crate::duration::display(*.waited))]
+    Timeout {
+        waited: Duration,
+        operation: Option<String>,
+    },
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+}
+
+impl ArmError {
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            ArmError::Api(error) if matches!(error.status.as_u16(), 401 | 403) => ExitStatus::Auth,
+            ArmError::Auth(_) => ExitStatus::Auth,
+            ArmError::Timeout { .. } => ExitStatus::Timeout,
+            ArmError::Api(_)
+            | ArmError::Transport { .. }
+            | ArmError::Decode { .. }
+            | ArmError::OperationFailed { .. } => ExitStatus::Failure,
+        }
+    }
+
+    /// The status code of an API error, if that is what this is.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ArmError::Api(error) => Some(error.status.as_u16()),
+            _ => None,
+        }
+    }
+
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            ArmError::Api(error) => {
+                let support = error
+                    .correlation_id
+                    .as_ref()
+                    .map(|id| format!(" (correlation id {id})"))
+                    .unwrap_or_default();
+                let advice = match (error.status.as_u16(), error.code.as_str()) {
+                    (401, _) => "ARM did not accept the token: check that AZURE_TENANT_ID is the tenant that owns the subscription, \
+                         and AZURE_CLIENT_ID/AZURE_CLIENT_SECRET; a token in ADXCONN_ACCESS_TOKEN may have expired".to_string(),
+                    (403, _) => "the principal lacks a role for this: writes need `Contributor` on the cluster \
+                         (or a role with `Microsoft.Kusto/clusters/databases/dataConnections/write`); reads need `Reader`".to_string(),
+                    (404, _) => "check --subscription, --resource-group, --cluster and --database".to_string(),
+                    (409, _) => "another operation is running on this connection or cluster; try again when it has finished".to_string(),
+                    (429, _) => "ARM kept throttling after several retries; wait a minute and try again".to_string(),
+                    (status, _) if status >= 500 => "Azure had a server-side problem after several retries; try again later".to_string(),
+                    _ => return error.correlation_id.as_ref().map(|id| format!("correlation id for support: {id}")),
+                };
+                Some(format!("{advice}{support}"))
+            }
+            ArmError::Transport { .. } => Some(
+                "check the network path to ARM (HTTPS_PROXY, SSL_CERT_FILE, ADXCONN_ARM_ENDPOINT)"
+                    .into(),
+            ),
+            ArmError::OperationFailed { operation, .. } => {
+                Some(format!("the operation's status is at {operation}"))
+            }
+            ArmError::Timeout { operation, .. } => Some(match operation {
+                Some(url) => format!("the operation may still finish; its status is at {url}"),
+                None => "the operation may still finish; check with `adxconn show`".into(),
+            }),
+            ArmError::Decode { .. } => None,
+            ArmError::Auth(error) => error.hint(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_envelope_and_odd_bodies() {
+        let headers = HeaderMap::new();
+        let error = ApiError::from_response(
+            StatusCode::BAD_REQUEST,
+            &headers,
+            br#"{"error":{"code":"BadRequest","message":"missing consumerGroup","details":[{"code":"x","message":"more"}]}}"#,
+        );
+        assert_eq!(error.code, "BadRequest");
+        assert_eq!(error.message, "missing consumerGroup; more");
+
+        let mut html = HeaderMap::new();
+        html.insert(reqwest::header::CONTENT_TYPE, "text/html".parse().unwrap());
+        let error = ApiError::from_response(StatusCode::BAD_GATEWAY, &html, b"<html>oops</html>");
+        assert_eq!(error.code, "BadGateway");
+        assert!(error.message.contains("HTML page"));
+
+        let error = ApiError::from_response(StatusCode::SERVICE_UNAVAILABLE, &headers, b"");
+        assert_eq!(error.message, "the response had no body");
+
+        let error = ApiError::from_response(StatusCode::CONFLICT, &headers, b"[1,2]");
+        assert_eq!(error.code, "Conflict");
+    }
+}

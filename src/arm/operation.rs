@@ -1,0 +1,279 @@
+//! Long-running operations, followed the way the Kusto resource provider runs them.
+//!
+//! A PUT answers `201` with `Azure-AsyncOperation` only; a DELETE answers `202` with both
+//! `Location` and `Azure-AsyncOperation`. We poll `Azure-AsyncOperation` when present (its body
+//! says `Succeeded`/`Failed`/`Canceled`, anything else means still running, compared
+//! case-insensitively), else `Location` (202 while running), else the resource's own
+//! `provisioningState`. The status URLs are signed (~3.5 KB) and used exactly as given.
+//!
+//! Pacing: `Retry-After` when ARM sends it; otherwise start at 1 s and back off by half again
+//! each poll up to 10 s. Real data-connection operations take about 4 s, so the 30 s fixed
+//! interval of the Python SDK and az triples the wait.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use url::Url;
+
+use super::{ArmClient, ArmError, Response};
+use crate::output::Status;
+
+/// Polls that could not read the status (5xx, 429, dropped connections, after the client's own
+/// retries) before giving up. A failure to read the status is not a failed operation.
+const MAX_UNREADABLE_POLLS: u32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// The `Azure-AsyncOperation` status resource.
+    AsyncOperation,
+    /// The `Location` URL: 202 while running, 200/204 when done.
+    Location,
+    /// No status URL: the resource's `properties.provisioningState`.
+    ProvisioningState,
+}
+
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub url: Url,
+    pub protocol: Protocol,
+}
+
+impl Operation {
+    /// The status URL of an accepted write, if it named one.
+    pub fn from_response(
+        client: &ArmClient,
+        response: &Response,
+    ) -> Result<Option<Operation>, ArmError> {
+        for (header, protocol) in [
+            ("azure-asyncoperation", Protocol::AsyncOperation),
+            ("location", Protocol::Location),
+        ] {
+            if let Some(link) = response.header(header) {
+                return Ok(Some(Operation {
+                    url: client.checked_link(link.trim())?,
+                    protocol,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Follows the resource itself.
+    pub fn for_resource(url: &Url) -> Operation {
+        Operation {
+            url: url.clone(),
+            protocol: Protocol::ProvisioningState,
+        }
+    }
+}
+
+/// The adaptive poll interval used when ARM gives no `Retry-After`.
+#[derive(Debug, Clone, Copy)]
+pub struct Pacing {
+    next: Duration,
+}
+
+impl Pacing {
+    const FIRST: Duration = Duration::from_secs(1);
+    const MAX: Duration = Duration::from_secs(10);
+
+    pub fn new() -> Pacing {
+        Pacing { next: Self::FIRST }
+    }
+
+    pub fn advance(&mut self) -> Duration {
+        let current = self.next;
+        self.next = current.mul_f64(1.5).min(Self::MAX);
+        current
+    }
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing::new()
+    }
+}
+
+/// Waits until the operation ends; `first_delay` is the initial response's `Retry-After`.
+///
+/// `Ok(())` means it succeeded (or, when following a resource, that the resource is gone).
+pub async fn wait(
+    client: &ArmClient,
+    operation: &Operation,
+    first_delay: Option<Duration>,
+    timeout: Duration,
+    status: &Status,
+) -> Result<(), ArmError> {
+    let started = Instant::now();
+    let deadline = started + timeout;
+    let mut pacing = Pacing::new();
+    let mut delay = first_delay.unwrap_or_else(|| pacing.advance());
+    let mut unreadable = 0;
+    let mut last_state = String::new();
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(timed_out(started, operation));
+        }
+        tokio::time::sleep(delay.min(deadline - now)).await;
+        if Instant::now() >= deadline {
+            return Err(timed_out(started, operation));
+        }
+        let response = match client.get(&operation.url).await {
+            Ok(response) => response,
+            Err(error)
+                if operation.protocol == Protocol::ProvisioningState
+                    && error.status() == Some(404) =>
+            {
+                return Ok(());
+            }
+            Err(error) if is_unreadable(&error) && unreadable < MAX_UNREADABLE_POLLS => {
+                unreadable += 1;
+                status.progress(&format!(
+                    "could not read the operation's status ({error}); still waiting"
+                ));
+                delay = pacing.advance();
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        unreadable = 0;
+        let state = match operation.protocol {
+            Protocol::AsyncOperation => {
+                read_status(&response.json("the operation status")?, operation)?
+            }
+            Protocol::Location => {
+                if response.status.as_u16() == 202 {
+                    State::Running("Running".into(), None)
+                } else {
+                    State::Succeeded
+                }
+            }
+            Protocol::ProvisioningState => {
+                let resource = response.json("the resource")?;
+                let provisioning = resource
+                    .pointer("/properties/provisioningState")
+                    .and_then(Value::as_str)
+                    // ARM: no provisioningState means Succeeded.
+                    .unwrap_or("Succeeded");
+                classify(provisioning, None, None, operation)?
+            }
+        };
+        match state {
+            State::Succeeded => return Ok(()),
+            State::Running(name, percent) => {
+                let shown = match percent {
+                    Some(percent) => format!("{name} ({percent:.0}%)"),
+                    None => name,
+                };
+                if shown != last_state {
+                    status.progress(&format!(
+                        "operation {shown}, {:.0} s so far",
+                        started.elapsed().as_secs_f64()
+                    ));
+                    last_state = shown;
+                }
+            }
+        }
+        delay = response.retry_after().unwrap_or_else(|| pacing.advance());
+    }
+}
+
+enum State {
+    Succeeded,
+    Running(String, Option<f64>),
+}
+
+fn read_status(body: &Value, operation: &Operation) -> Result<State, ArmError> {
+    let Some(name) = body.get("status").and_then(Value::as_str) else {
+        return Err(ArmError::Decode {
+            what: "the operation status".into(),
+            problem: "it has no `status`".into(),
+        });
+    };
+    // The schema says 0–100; the live service reports a 0–1 fraction.
+    let percent = body
+        .get("percentComplete")
+        .and_then(Value::as_f64)
+        .map(|p| if p <= 1.0 { p * 100.0 } else { p })
+        .filter(|p| p.is_finite());
+    classify(name, percent, body.get("error"), operation)
+}
+
+fn classify(
+    name: &str,
+    percent: Option<f64>,
+    error: Option<&Value>,
+    operation: &Operation,
+) -> Result<State, ArmError> {
+    if name.eq_ignore_ascii_case("succeeded") {
+        return Ok(State::Succeeded);
+    }
+    if name.eq_ignore_ascii_case("failed") || name.eq_ignore_ascii_case("canceled") {
+        let field = |key: &str| {
+            error
+                .and_then(|e| e.get(key))
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        return Err(ArmError::OperationFailed {
+            status: name.to_string(),
+            code: field("code").unwrap_or_else(|| name.to_string()),
+            message: field("message").unwrap_or_else(|| "Azure gave no reason".into()),
+            operation: operation.url.to_string(),
+        });
+    }
+    Ok(State::Running(name.to_string(), percent))
+}
+
+fn is_unreadable(error: &ArmError) -> bool {
+    match error {
+        ArmError::Transport { .. } => true,
+        ArmError::Api(api) => api.status.as_u16() == 429 || api.status.is_server_error(),
+        _ => false,
+    }
+}
+
+fn timed_out(started: Instant, operation: &Operation) -> ArmError {
+    ArmError::Timeout {
+        waited: started.elapsed(),
+        operation: Some(operation.url.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pacing_starts_near_a_second_and_caps_at_ten() {
+        let mut pacing = Pacing::new();
+        let delays: Vec<f64> = (0..10).map(|_| pacing.advance().as_secs_f64()).collect();
+        assert_eq!(delays[0], 1.0);
+        assert!(delays.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(*delays.last().unwrap(), 10.0);
+    }
+
+    #[test]
+    fn statuses_are_case_insensitive() {
+        let operation = Operation::for_resource(&Url::parse("https://x/y").unwrap());
+        assert!(matches!(
+            classify("SUCCEEDED", None, None, &operation),
+            Ok(State::Succeeded)
+        ));
+        assert!(matches!(
+            classify("InProgress", None, None, &operation),
+            Ok(State::Running(..))
+        ));
+        let failed =
+            serde_json::json!({"status":"failed","error":{"code":"Boom","message":"it broke"}});
+        match read_status(&failed, &operation) {
+            Err(ArmError::OperationFailed { code, message, .. }) => {
+                assert_eq!(code, "Boom");
+                assert_eq!(message, "it broke");
+            }
+            _ => panic!("expected a failure"),
+        }
+    }
+}

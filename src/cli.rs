@@ -1,0 +1,319 @@
+//! The command line, declared with clap derive. Data only: checking values that clap cannot
+//! (resource-id shapes, names, dates) happens in `connection` and `target`, before any request.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+
+/// Manage Azure Data Explorer (Kusto) data connections through Azure Resource Manager.
+#[derive(Debug, Parser)]
+#[command(name = "adxconn", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// How to print results on stdout.
+    #[arg(long, short, global = true, value_enum, default_value_t)]
+    pub output: OutputFormat,
+
+    /// Do not print progress messages on stderr.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Trace every HTTP request and response on stderr (secrets and tokens redacted).
+    #[arg(long, global = true)]
+    pub debug: bool,
+
+    /// The Azure cloud: sets the ARM endpoint and the Entra ID authority host.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub cloud: Cloud,
+
+    /// ARM endpoint, overriding the cloud's (private clouds, the emulator).
+    #[arg(long, global = true, env = "ADXCONN_ARM_ENDPOINT", value_name = "URL")]
+    pub arm_endpoint: Option<String>,
+
+    /// Entra ID authority host, overriding the cloud's.
+    #[arg(long, global = true, env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
+    pub authority_host: Option<String>,
+
+    /// Tenant of the service principal.
+    #[arg(long, global = true, env = "AZURE_TENANT_ID", value_name = "TENANT_ID")]
+    pub tenant: Option<String>,
+
+    /// Application (client) id of the service principal.
+    #[arg(long, global = true, env = "AZURE_CLIENT_ID", value_name = "CLIENT_ID")]
+    pub client_id: Option<String>,
+
+    /// Read the client secret from this file (`-` for stdin) instead of `AZURE_CLIENT_SECRET`.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_secret_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns, for people.
+    #[default]
+    Table,
+    /// The ARM resources as returned, for scripts.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Cloud {
+    /// Azure public cloud (management.azure.com).
+    #[default]
+    Public,
+    /// Azure operated by 21Vianet (management.chinacloudapi.cn).
+    China,
+    /// Azure US Government (management.usgovcloudapi.net).
+    Usgov,
+}
+
+#[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per run")]
+pub enum Command {
+    /// Create (or replace) a data connection and wait until it is provisioned.
+    #[command(subcommand)]
+    Create(CreateCommand),
+    /// Show one data connection.
+    Show(ShowArgs),
+    /// List the data connections of a database.
+    List(ListArgs),
+    /// Delete a data connection and wait until it is gone.
+    Delete(DeleteArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CreateCommand {
+    /// Ingest from an IoT Hub (its built-in Event Hub endpoint).
+    Iothub(CreateIotHubArgs),
+    /// Ingest from an Event Hub.
+    Eventhub(CreateEventHubArgs),
+    /// Ingest blobs announced by Event Grid (storage account → Event Grid → Event Hub).
+    Eventgrid(CreateEventGridArgs),
+}
+
+/// A database of a cluster. Checked by `target::DatabaseRef::resolve`, which names every
+/// missing flag at once.
+#[derive(Debug, Args)]
+pub struct DatabaseArgs {
+    /// Subscription of the cluster (a GUID).
+    #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "SUBSCRIPTION_ID")]
+    pub subscription: Option<String>,
+    /// Resource group of the cluster.
+    #[arg(long, short = 'g', value_name = "RESOURCE_GROUP")]
+    pub resource_group: Option<String>,
+    /// Name of the Kusto cluster.
+    #[arg(long, value_name = "CLUSTER")]
+    pub cluster: Option<String>,
+    /// Name of the database.
+    #[arg(long, value_name = "DATABASE")]
+    pub database: Option<String>,
+}
+
+/// Where a data connection lives.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Name of the data connection (letters, digits, `-` and `.`; at most 40).
+    #[arg(long, short = 'n', value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// A data connection named by its parts or by its ARM resource id.
+#[derive(Debug, Args)]
+pub struct LocateArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Full ARM resource id of the data connection, instead of the parts.
+    #[arg(long, value_name = "DATA_CONNECTION_ID")]
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub locate: LocateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub locate: LocateArgs,
+    /// Do not ask for confirmation (required when stdin is not a terminal).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// How long to wait for a long-running operation.
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Return after Azure accepted the request; print the operation URL.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Give up waiting after this long (e.g. `90s`, `10m`, `1h30m`); exit code 4.
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub timeout: String,
+}
+
+/// Flags every `create` takes after its kind's own.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
+    #[command(flatten)]
+    pub wait: WaitArgs,
+    /// Print the exact requests (method, URL, redacted headers, JSON body) and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Where and how ingested data lands. Shared by every kind.
+#[derive(Debug, Args)]
+pub struct IngestionArgs {
+    /// Target table (omit to route per message).
+    #[arg(long, value_name = "TABLE")]
+    pub table: Option<String>,
+    /// Ingestion mapping name (case-sensitive).
+    #[arg(long, value_name = "MAPPING")]
+    pub mapping: Option<String>,
+    /// Data format, e.g. `json`, `multijson`, `csv`, `avro`, `parquet` (case-insensitive).
+    #[arg(long, value_name = "FORMAT")]
+    pub data_format: Option<String>,
+    /// System properties to add to each record, comma-separated (e.g. `x-opt-enqueued-time`).
+    #[arg(long, value_name = "A,B,...")]
+    pub event_system_properties: Option<String>,
+    /// Whether messages may name their target database.
+    #[arg(long, value_enum, ignore_case = true, value_name = "ROUTING")]
+    pub database_routing: Option<DatabaseRouting>,
+    /// Ingest events retained since this time (RFC 3339, e.g. `2026-11-30T00:00:00Z`).
+    #[arg(long, value_name = "RFC3339")]
+    pub retrieval_start_date: Option<String>,
+    /// Azure region of the connection; defaults to the cluster's (read with one GET).
+    #[arg(long, value_name = "LOCATION")]
+    pub location: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DatabaseRouting {
+    /// Everything goes to `--database`.
+    Single,
+    /// Messages may name another database of the cluster.
+    Multi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Compression {
+    None,
+    Gzip,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BlobEventType {
+    /// `Microsoft.Storage.BlobCreated`.
+    Created,
+    /// `Microsoft.Storage.BlobRenamed`.
+    Renamed,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateIotHubArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Resource id of the IoT Hub (`…/providers/Microsoft.Devices/IotHubs/{hub}`).
+    #[arg(long, value_name = "ID")]
+    pub iothub_id: String,
+    /// Shared access policy of the IoT Hub to read with (needs `service connect`).
+    #[arg(long, value_name = "NAME")]
+    pub shared_access_policy: String,
+    /// Consumer group of the IoT Hub's built-in endpoint.
+    #[arg(long, value_name = "CG", default_value = "$Default")]
+    pub consumer_group: String,
+    #[command(flatten)]
+    pub ingestion: IngestionArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateEventHubArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Resource id of the Event Hub (`…/Microsoft.EventHub/namespaces/{ns}/eventhubs/{hub}`).
+    #[arg(long, value_name = "ID")]
+    pub eventhub_id: String,
+    /// Consumer group of the Event Hub.
+    #[arg(long, value_name = "CG", default_value = "$Default")]
+    pub consumer_group: String,
+    /// Compression of the events.
+    #[arg(long, value_enum, ignore_case = true)]
+    pub compression: Option<Compression>,
+    /// Identity the cluster uses to read the Event Hub: a user-assigned identity's resource id,
+    /// or `system` for the cluster's system-assigned identity.
+    #[arg(long, value_name = "ID|system")]
+    pub managed_identity: Option<String>,
+    #[command(flatten)]
+    pub ingestion: IngestionArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateEventGridArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Resource id of the storage account whose blobs are ingested.
+    #[arg(long, value_name = "ID")]
+    pub storage_account_id: String,
+    /// Resource id of the Event Hub that Event Grid sends the blob events to.
+    #[arg(long, value_name = "ID")]
+    pub eventhub_id: String,
+    /// Consumer group of that Event Hub.
+    #[arg(long, value_name = "CG", default_value = "$Default")]
+    pub consumer_group: String,
+    /// Resource id of the Event Grid subscription (`…/providers/Microsoft.EventGrid/eventSubscriptions/{name}`).
+    #[arg(long, value_name = "ID")]
+    pub event_grid_id: Option<String>,
+    /// Which blob event starts an ingestion.
+    #[arg(long, value_enum, ignore_case = true)]
+    pub blob_event_type: Option<BlobEventType>,
+    /// Skip the first record of every blob (a header line); `--ignore-first-record=false` says
+    /// so explicitly.
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub ignore_first_record: Option<bool>,
+    /// Identity the cluster uses to read the storage account and Event Hub: a user-assigned
+    /// identity's resource id, or `system` for the cluster's system-assigned identity.
+    #[arg(long, value_name = "ID|system")]
+    pub managed_identity: Option<String>,
+    #[command(flatten)]
+    pub ingestion: IngestionArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

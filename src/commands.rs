@@ -1,0 +1,87 @@
+//! The verbs. Each takes the checked command line and a `Context`, does its requests through
+//! `ArmClient`, and prints through `Printer`/`Status`. Nothing here formats HTTP or parses flags.
+
+mod create;
+mod delete;
+mod list;
+mod show;
+
+use std::time::Duration;
+
+use crate::arm::{ArmClient, Trace};
+use crate::auth::Credential;
+use crate::cli::{Cli, Command, CreateCommand, GlobalArgs};
+use crate::connection::ConnectionSpec;
+use crate::error::{Error, InputError};
+use crate::output::{Printer, Status};
+use crate::settings::{self, Endpoints, Environment};
+
+/// What every command needs, built once per run. It sends nothing: the HTTP client and the
+/// credential are made only by `client()`, so `--dry-run` and input errors cost no request.
+pub struct Context {
+    pub global: GlobalArgs,
+    pub environment: Environment,
+    pub endpoints: Endpoints,
+    pub printer: Printer,
+    pub status: Status,
+    pub trace: Trace,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs, environment: Environment) -> Result<Context, Error> {
+        let endpoints = Endpoints::resolve(&global)?;
+        Ok(Context {
+            printer: Printer::new(global.output),
+            status: Status::new(global.quiet),
+            trace: Trace::new(global.debug),
+            global,
+            environment,
+            endpoints,
+        })
+    }
+
+    /// The ARM client with its credential; still no request is sent.
+    pub fn client(&self) -> Result<ArmClient, Error> {
+        let http = settings::http_client(&self.environment)?;
+        let credential =
+            Credential::configure(&self.global, &self.environment, &self.endpoints, &http)?;
+        self.trace.note(&format!(
+            "ARM endpoint {}, authority {}, signed in as {}",
+            self.endpoints.arm,
+            self.endpoints.authority,
+            credential.describe()
+        ));
+        Ok(ArmClient::new(
+            http,
+            self.endpoints.arm.clone(),
+            credential,
+            self.endpoints.scope.clone(),
+            self.trace,
+        ))
+    }
+}
+
+/// Runs one parsed command line.
+pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
+    let context = Context::new(cli.global, environment)?;
+    match cli.command {
+        Command::Create(create) => {
+            let (spec, write) = match &create {
+                CreateCommand::Iothub(args) => (ConnectionSpec::iothub(args)?, &args.write),
+                CreateCommand::Eventhub(args) => (ConnectionSpec::eventhub(args)?, &args.write),
+                CreateCommand::Eventgrid(args) => (ConnectionSpec::eventgrid(args)?, &args.write),
+            };
+            create::run(&context, &spec, write).await
+        }
+        Command::Show(args) => show::run(&context, &args).await,
+        Command::List(args) => list::run(&context, &args).await,
+        Command::Delete(args) => delete::run(&context, &args).await,
+    }
+}
+
+/// `--timeout`, checked up front like every other flag.
+fn timeout(text: &str) -> Result<Duration, InputError> {
+    crate::duration::parse(text).map_err(|problem| {
+        InputError::new("--timeout", problem).hint("write it like `90s`, `10m` or `1h30m`")
+    })
+}

@@ -1,0 +1,199 @@
+//! `adxconn create <kind>`: the one create flow for every kind.
+//!
+//! check input → (read the cluster's location) → PUT → wait for the operation → GET → print.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::arm::operation::{self, Operation};
+use crate::arm::{arm_url, ArmClient, ArmError};
+use crate::cli::{OutputFormat, WriteArgs};
+use crate::connection::ConnectionSpec;
+use crate::error::Error;
+use crate::target::DatabaseRef;
+
+use super::Context;
+
+pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) -> Result<(), Error> {
+    let timeout = super::timeout(&write.wait.timeout)?;
+    if write.dry_run {
+        return dry_run(context, spec);
+    }
+    let client = context.client()?;
+    let url = client.url(&spec.target.path());
+    let location = match &spec.location {
+        Some(location) => location.clone(),
+        None => cluster_location(&client, &spec.target.database).await?,
+    };
+    let started = Instant::now();
+    context.status.info(&format!(
+        "Creating {} data connection `{}` in `{}` ({location})",
+        spec.kind.as_str(),
+        spec.target.name,
+        spec.target.database.display()
+    ));
+    let response = client.put(&url, &spec.body(Some(&location))).await?;
+    let accepted = response.json("the created data connection")?;
+    let operation = match Operation::from_response(&client, &response)? {
+        Some(operation) => Some(operation),
+        // No status URL: follow the resource while its provisioningState is not final.
+        None if !is_terminal(&accepted) => Some(Operation::for_resource(&url)),
+        None => None,
+    };
+    if write.wait.no_wait {
+        return accepted_without_waiting(context, operation.as_ref(), &accepted);
+    }
+    if let Some(operation) = &operation {
+        operation::wait(
+            &client,
+            operation,
+            response.retry_after(),
+            timeout,
+            &context.status,
+        )
+        .await?;
+    }
+    let resource = client.get(&url).await?.json("the data connection")?;
+    let state = resource
+        .pointer("/properties/provisioningState")
+        .and_then(Value::as_str)
+        .unwrap_or("Succeeded");
+    if !state.eq_ignore_ascii_case("succeeded") {
+        return Err(ArmError::OperationFailed {
+            status: state.to_string(),
+            code: "ProvisioningNotSucceeded".into(),
+            message: format!("the data connection is `{state}` after the operation ended"),
+            operation: operation.map(|o| o.url.to_string()).unwrap_or_default(),
+        }
+        .into());
+    }
+    context.status.info(&format!(
+        "Created data connection `{}` ({state}) in {}",
+        spec.target.name,
+        crate::duration::display(started.elapsed())
+    ));
+    context.printer.connection(&resource)
+}
+
+/// The cluster's region, which a data connection shares unless `--location` says otherwise.
+async fn cluster_location(client: &ArmClient, database: &DatabaseRef) -> Result<String, Error> {
+    let cluster = client
+        .get(&client.url(&database.cluster_path()))
+        .await?
+        .json("the cluster")?;
+    match cluster.get("location").and_then(Value::as_str) {
+        Some(location) if !location.is_empty() => Ok(location.to_string()),
+        _ => Err(ArmError::Decode {
+            what: "the cluster".into(),
+            problem: "it has no `location`; pass --location".into(),
+        }
+        .into()),
+    }
+}
+
+fn is_terminal(resource: &Value) -> bool {
+    resource
+        .pointer("/properties/provisioningState")
+        .and_then(Value::as_str)
+        .is_none_or(|state| {
+            ["succeeded", "failed", "canceled"]
+                .iter()
+                .any(|terminal| state.eq_ignore_ascii_case(terminal))
+        })
+}
+
+fn accepted_without_waiting(
+    context: &Context,
+    operation: Option<&Operation>,
+    accepted: &Value,
+) -> Result<(), Error> {
+    let url = operation.map(|operation| operation.url.to_string());
+    context
+        .status
+        .info("Accepted; not waiting (--no-wait). The operation goes on in Azure.");
+    match context.printer.format() {
+        OutputFormat::Json => context.printer.json(&json!({
+            "operation": url,
+            "resource": accepted,
+        })),
+        OutputFormat::Table => match url {
+            Some(url) => context.printer.text(&format!("{url}\n")),
+            None => Ok(()),
+        },
+    }
+}
+
+/// A request as `--dry-run` shows it.
+struct Planned {
+    method: &'static str,
+    url: Url,
+    purpose: &'static str,
+    body: Option<Value>,
+}
+
+/// Prints the requests a create would send, and sends none: not even a token request.
+fn dry_run(context: &Context, spec: &ConnectionSpec) -> Result<(), Error> {
+    let endpoint = &context.endpoints.arm;
+    let mut plan = Vec::new();
+    let location = match &spec.location {
+        Some(location) => location.clone(),
+        None => {
+            plan.push(Planned {
+                method: "GET",
+                url: arm_url(endpoint, &spec.target.database.cluster_path()),
+                purpose: "read the cluster's location",
+                body: None,
+            });
+            "<the cluster's location>".to_string()
+        }
+    };
+    plan.push(Planned {
+        method: "PUT",
+        url: arm_url(endpoint, &spec.target.path()),
+        purpose: "create the data connection",
+        body: Some(spec.body(Some(&location))),
+    });
+    context
+        .status
+        .info("Dry run: these requests would be sent (then the operation would be polled):");
+    match context.printer.format() {
+        OutputFormat::Json => {
+            let requests: Vec<Value> = plan
+                .iter()
+                .map(|request| {
+                    let mut headers =
+                        json!({"Authorization": "Bearer [redacted]", "Accept": "application/json"});
+                    if request.body.is_some() {
+                        headers["Content-Type"] = json!("application/json");
+                    }
+                    json!({
+                        "method": request.method,
+                        "url": request.url.as_str(),
+                        "purpose": request.purpose,
+                        "headers": headers,
+                        "body": request.body,
+                    })
+                })
+                .collect();
+            context.printer.json(&Value::Array(requests))
+        }
+        OutputFormat::Table => {
+            let mut text = String::new();
+            for request in &plan {
+                text.push_str(&format!(
+                    "# {}\n{} {}\nAuthorization: Bearer [redacted]\nAccept: application/json\n",
+                    request.purpose, request.method, request.url
+                ));
+                if let Some(body) = &request.body {
+                    text.push_str("Content-Type: application/json\n\n");
+                    text.push_str(&serde_json::to_string_pretty(body).unwrap_or_default());
+                    text.push('\n');
+                }
+                text.push('\n');
+            }
+            context.printer.text(&text)
+        }
+    }
+}

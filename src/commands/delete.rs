@@ -1,0 +1,124 @@
+//! `adxconn delete`: confirm, DELETE, wait until the connection is gone.
+//!
+//! A connection that is already gone is success: the user's goal, no such connection, holds.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Instant;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::arm::operation::{self, Operation};
+use crate::cli::{DeleteArgs, OutputFormat};
+use crate::error::Error;
+use crate::target::ConnectionRef;
+
+use super::Context;
+
+pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
+    let target = ConnectionRef::locate(&args.locate)?;
+    let timeout = super::timeout(&args.wait.timeout)?;
+    if !args.yes {
+        confirm(&target)?;
+    }
+    let client = context.client()?;
+    let url = client.url(&target.path());
+    let id = format!("/{}", target.path().join("/"));
+    let started = Instant::now();
+    context.status.info(&format!(
+        "Deleting data connection `{}` from `{}`",
+        target.name,
+        target.database.display()
+    ));
+    let response = match client.delete(&url).await {
+        Ok(response) => Some(response),
+        Err(error) if error.status() == Some(404) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let Some(response) = response.filter(|r| r.status != StatusCode::NO_CONTENT) else {
+        context.status.info(&format!(
+            "Data connection `{}` does not exist in `{}`; nothing to delete",
+            target.name,
+            target.database.display()
+        ));
+        return outcome(context, &id, "absent", None);
+    };
+    let operation = match Operation::from_response(&client, &response)? {
+        Some(operation) => Some(operation),
+        None if response.status == StatusCode::ACCEPTED => Some(Operation::for_resource(&url)),
+        None => None,
+    };
+    if args.wait.no_wait {
+        context
+            .status
+            .info("Accepted; not waiting (--no-wait). The deletion goes on in Azure.");
+        let operation_url = operation.map(|o| o.url.to_string());
+        if context.printer.format() == OutputFormat::Table {
+            if let Some(url) = &operation_url {
+                context.printer.text(&format!("{url}\n"))?;
+            }
+            return Ok(());
+        }
+        return outcome(context, &id, "accepted", operation_url.as_deref());
+    }
+    if let Some(operation) = &operation {
+        operation::wait(
+            &client,
+            operation,
+            response.retry_after(),
+            timeout,
+            &context.status,
+        )
+        .await?;
+    }
+    context.status.info(&format!(
+        "Deleted data connection `{}` from `{}` in {}",
+        target.name,
+        target.database.display(),
+        crate::duration::display(started.elapsed())
+    ));
+    outcome(context, &id, "deleted", None)
+}
+
+/// In JSON mode, what happened; in table mode the stderr message says it all.
+fn outcome(
+    context: &Context,
+    id: &str,
+    result: &str,
+    operation: Option<&str>,
+) -> Result<(), Error> {
+    if context.printer.format() == OutputFormat::Json {
+        context
+            .printer
+            .json(&json!({"id": id, "result": result, "operation": operation}))?;
+    }
+    Ok(())
+}
+
+/// Asks on a terminal; refuses when nobody can answer.
+fn confirm(target: &ConnectionRef) -> Result<(), Error> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::NotConfirmed(format!(
+            "refusing to delete `{}` without confirmation: stdin is not a terminal; pass --yes",
+            target.name
+        )));
+    }
+    let mut stderr = std::io::stderr().lock();
+    let _ = write!(
+        stderr,
+        "Delete data connection `{}` from `{}`? Ingestion through it stops. [y/N] ",
+        target.name,
+        target.database.display()
+    );
+    let _ = stderr.flush();
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer).map_err(Error::Output)?;
+    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        Ok(())
+    } else {
+        Err(Error::NotConfirmed(
+            "not deleted: the answer was not `yes`".into(),
+        ))
+    }
+}

@@ -1,0 +1,156 @@
+//! The top-level error type, the exit-code contract, and how errors are shown.
+//!
+//! Errors are typed where they arise (`InputError`, `AuthError`, `ArmError`) and meet here. One
+//! `match` turns each into an exit status and one into a hint, so the table in the README and in
+//! `--help` is the whole truth.
+
+use std::fmt::Write as _;
+use std::io;
+use std::process::ExitCode;
+
+use crate::arm::ArmError;
+use crate::auth::AuthError;
+
+/// The exit codes scripts can rely on. Documented in README.md and in `adxconn --help`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitStatus {
+    Success = 0,
+    /// Azure refused the request, or the operation finished as `Failed`/`Canceled`.
+    Failure = 1,
+    /// The command line was wrong; nothing was sent.
+    Usage = 2,
+    /// No usable credentials, a token could not be acquired, or ARM answered 401/403.
+    Auth = 3,
+    /// `--timeout` expired while waiting; the operation may still finish.
+    Timeout = 4,
+    /// `show` found no such data connection.
+    NotFound = 5,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// Help text listing the exit codes, shared by `--help` and the README.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success (also: `delete` of a connection that does not exist)
+  1  Azure refused the request, or the operation failed
+  2  invalid input; nothing was sent
+  3  authentication or authorization failed (token, 401, 403)
+  4  timed out waiting (the operation may still finish)
+  5  not found (`show`)";
+
+/// A problem with what the user typed, found before anything is sent.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.describe())]
+pub struct InputError {
+    /// The flag (or environment variable) at fault, e.g. `--iothub-id`.
+    pub flag: String,
+    /// What is wrong with it.
+    pub problem: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+const MISSING: &str = "required but not given";
+
+impl InputError {
+    pub fn new(flag: impl Into<String>, problem: impl Into<String>) -> Self {
+        InputError {
+            flag: flag.into(),
+            problem: problem.into(),
+            hint: None,
+        }
+    }
+
+    /// Required flags that were not given, named together.
+    pub fn missing(flags: &[&str]) -> Self {
+        InputError::new(flags.join(", "), MISSING)
+    }
+
+    fn describe(&self) -> String {
+        if self.problem == MISSING {
+            format!("missing {}", self.flag)
+        } else {
+            format!("invalid value for `{}`: {}", self.flag, self.problem)
+        }
+    }
+
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    #[error(transparent)]
+    Arm(#[from] ArmError),
+    /// `show` of a connection that does not exist.
+    #[error("data connection `{name}` was not found in database `{database}`")]
+    NotFound { name: String, database: String },
+    /// A destructive command needs confirmation and none could be had.
+    #[error("{0}")]
+    NotConfirmed(String),
+    #[error("could not write the output")]
+    Output(#[source] io::Error),
+}
+
+impl Error {
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Error::Input(_) | Error::NotConfirmed(_) => ExitStatus::Usage,
+            Error::Auth(_) => ExitStatus::Auth,
+            Error::Arm(error) => error.exit_status(),
+            Error::NotFound { .. } => ExitStatus::NotFound,
+            Error::Output(_) => ExitStatus::Failure,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        match self {
+            Error::Input(error) => error.hint.clone(),
+            Error::Auth(error) => error.hint(),
+            Error::Arm(error) => error.hint(),
+            Error::NotFound { .. } => {
+                Some("list the connections of the database with `adxconn list …`".into())
+            }
+            Error::NotConfirmed(_) | Error::Output(_) => None,
+        }
+    }
+}
+
+/// Prints `error: …`, each `caused by: …` and a `hint: …` to `stderr`; returns the exit status.
+///
+/// Errors are shown with `Display` and their `source()` chain, never `Debug`: azure_core's
+/// `Debug` carries a backtrace, and the chain is where a TLS or connection failure's real cause
+/// lives.
+pub fn report(error: &Error, stderr: &mut impl io::Write) -> ExitStatus {
+    let mut text = format!("error: {error}\n");
+    let mut last = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        // azure_core and reqwest often repeat the inner message in the outer one.
+        if !last.contains(&line) {
+            let _ = writeln!(text, "  caused by: {line}");
+        }
+        last = line;
+        source = cause.source();
+    }
+    if let Some(hint) = error.hint() {
+        let _ = write!(text, "\nhint: {hint}\n");
+    }
+    // Nothing sensible is left to do if stderr itself is gone.
+    let _ = stderr.write_all(text.as_bytes());
+    error.exit_status()
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests: the real `adxconn` binary against the in-repo emulator of ARM and Entra ID,
+//! over real HTTPS with a CA generated per run. One test binary, one module per area.
+
+mod support;
+
+mod auth;
+mod create;
+mod errors;
+mod inputs;
+mod lifecycle;
+mod replay;

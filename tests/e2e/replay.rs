@@ -1,0 +1,1 @@
+//! Replays real recorded ARM traffic (see tests/fixtures/README.md).

@@ -1,0 +1,225 @@
+//! The test environment: an emulator per test and a way to run `adxconn` against it with a
+//! clean, pinned environment. Every run is checked for leaked secrets and tokens.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use adxconn_emulator::{demo, Emulator, World};
+use serde_json::Value;
+
+pub use adxconn_emulator::{Fault, FaultRule};
+
+/// Ids of demo resources that connections point at.
+pub fn eventhub_id(hub: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-sources/providers/Microsoft.EventHub/namespaces/ns-telemetry/eventhubs/{hub}",
+        demo::SUBSCRIPTION
+    )
+}
+
+pub fn iothub_id() -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-sources/providers/Microsoft.Devices/IotHubs/hub-devices",
+        demo::SUBSCRIPTION
+    )
+}
+
+pub fn storage_id() -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-sources/providers/Microsoft.Storage/storageAccounts/stlanding",
+        demo::SUBSCRIPTION
+    )
+}
+
+/// `--subscription … -g … --cluster … --database …` of the demo database.
+pub fn database_flags() -> Vec<String> {
+    [
+        "--subscription",
+        demo::SUBSCRIPTION,
+        "-g",
+        demo::RESOURCE_GROUP,
+        "--cluster",
+        demo::CLUSTER,
+        "--database",
+        demo::DATABASE,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// The demo database flags plus `-n name`.
+pub fn target(name: &str) -> Vec<String> {
+    let mut flags = database_flags();
+    flags.extend(["-n".to_string(), name.to_string()]);
+    flags
+}
+
+pub struct TestEnv {
+    pub emulator: Emulator,
+    /// Extra environment for every run (overrides).
+    env: HashMap<String, Option<String>>,
+}
+
+/// The outcome of one `adxconn` run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    #[track_caller]
+    pub fn expect(&self, code: i32) -> &Run {
+        assert_eq!(
+            self.code, code,
+            "expected exit {code}, got {}\nstdout:\n{}\nstderr:\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> TestEnv {
+        TestEnv::with_world(World::demo())
+    }
+
+    pub fn with_world(world: World) -> TestEnv {
+        let emulator = Emulator::start(world).expect("the emulator starts");
+        // Operations finish quickly in tests; the first poll still comes after ~1 s.
+        TestEnv {
+            emulator,
+            env: HashMap::new(),
+        }
+    }
+
+    /// Sets (or with `None`, removes) an environment variable for every later run.
+    pub fn set_env(&mut self, key: &str, value: Option<&str>) {
+        self.env.insert(key.to_string(), value.map(str::to_string));
+    }
+
+    /// Runs `adxconn args…` with the demo service principal; stdin is not a terminal.
+    pub fn run<S: AsRef<str>>(&self, args: &[S]) -> Run {
+        self.run_with_stdin(args, None)
+    }
+
+    pub fn run_with_stdin<S: AsRef<str>>(&self, args: &[S], stdin: Option<&str>) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_adxconn"));
+        command.args(args.iter().map(AsRef::as_ref));
+        // Nothing from the developer's or CI's own Azure setup leaks in.
+        for (key, _) in std::env::vars() {
+            if key.starts_with("AZURE_")
+                || key.starts_with("ADXCONN_")
+                || key.to_ascii_uppercase().ends_with("_PROXY")
+                || key == "SSL_CERT_FILE"
+                || key == "RUST_BACKTRACE"
+            {
+                command.env_remove(&key);
+            }
+        }
+        command
+            .env("ADXCONN_ARM_ENDPOINT", self.emulator.url())
+            .env("AZURE_AUTHORITY_HOST", self.emulator.url())
+            .env("SSL_CERT_FILE", self.emulator.ca_file())
+            .env("AZURE_TENANT_ID", demo::TENANT)
+            .env("AZURE_CLIENT_ID", demo::CLIENT_ID)
+            .env("AZURE_CLIENT_SECRET", demo::CLIENT_SECRET)
+            .env("RUST_BACKTRACE", "1");
+        for (key, value) in &self.env {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("adxconn starts");
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            pipe.write_all(input.as_bytes()).expect("stdin is written");
+        }
+        let output = child.wait_with_output().expect("adxconn runs");
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert_no_secrets(&run, &self.secrets());
+        run
+    }
+
+    /// Every secret and token this environment could leak.
+    fn secrets(&self) -> Vec<String> {
+        let mut secrets = vec![
+            demo::CLIENT_SECRET.to_string(),
+            demo::READER_CLIENT_SECRET.to_string(),
+        ];
+        for (_, value) in self
+            .env
+            .iter()
+            .filter(|(key, _)| key.contains("TOKEN") || key.contains("SECRET"))
+        {
+            if let Some(value) = value {
+                secrets.push(value.clone());
+            }
+        }
+        for request in self.emulator.requests() {
+            if let Some(authorization) = request.header("authorization") {
+                if let Some(token) = authorization.strip_prefix("Bearer ") {
+                    secrets.push(token.to_string());
+                }
+            }
+        }
+        secrets
+    }
+
+    pub fn arm_requests(&self) -> Vec<adxconn_emulator::RecordedRequest> {
+        self.emulator.arm_requests()
+    }
+
+    /// Requests with this method to paths containing `needle`.
+    pub fn count(&self, method: &str, needle: &str) -> usize {
+        self.emulator
+            .requests()
+            .iter()
+            .filter(|r| r.method == method && r.path_and_query.contains(needle))
+            .count()
+    }
+}
+
+/// No secret, no bearer token, and nothing JWT-shaped in any output.
+#[track_caller]
+fn assert_no_secrets(run: &Run, secrets: &[String]) {
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        assert!(
+            !run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()),
+            "a secret or token leaked into the output:\nstdout:\n{}\nstderr:\n{}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    // JWT headers start `{"alg":` or `{"typ":`, in base64url `eyJhbGciOi` / `eyJ0eXAiOi`.
+    for text in [&run.stdout, &run.stderr] {
+        assert!(
+            !text.contains("eyJhbGciOi") && !text.contains("eyJ0eXAiOi"),
+            "something JWT-shaped leaked:\n{text}"
+        );
+    }
+}
