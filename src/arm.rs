@@ -8,6 +8,7 @@
 mod error;
 pub mod operation;
 mod trace;
+pub mod write;
 
 use std::time::{Duration, Instant};
 
@@ -37,7 +38,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 6,
+            max_attempts: 8,
             max_elapsed: Duration::from_secs(120),
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(10),
@@ -171,7 +172,11 @@ impl ArmClient {
         Ok(url)
     }
 
-    /// Sends one request, retrying throttling, server errors and dropped connections.
+    /// Sends one request, retrying what ARM did not act on: throttling (429), server errors,
+    /// Kusto's transient conflicts (409 `ServiceIsInMaintenance`, "another operation is in
+    /// progress") and connections that failed before the request was sent. A GET is also
+    /// retried when the connection drops after sending; a write is not, because it may have
+    /// been applied: it ends in `ArmError::Unanswered`, and `write` reconciles from there.
     pub async fn send(
         &self,
         method: Method,
@@ -223,10 +228,14 @@ impl ArmClient {
                         });
                     }
                     let error = ApiError::from_response(status, &headers, &body);
-                    if !is_retryable(status) {
+                    let delay = if error.is_transient_conflict() {
+                        // Maintenance windows last minutes: back off longer than for 5xx.
+                        self.backoff(attempt).saturating_mul(4)
+                    } else if is_retryable(status) {
+                        retry_after(&headers).unwrap_or_else(|| self.backoff(attempt))
+                    } else {
                         return Err(ArmError::Api(error));
-                    }
-                    let delay = retry_after(&headers).unwrap_or_else(|| self.backoff(attempt));
+                    };
                     if self.gives_up(attempt, started, delay) {
                         return Err(ArmError::Api(error));
                     }
@@ -234,6 +243,14 @@ impl ArmClient {
                 }
                 Err(source) => {
                     self.trace.failure(&source, sent.elapsed());
+                    let may_have_arrived = !source.is_connect();
+                    if may_have_arrived && method != Method::GET {
+                        return Err(ArmError::Unanswered {
+                            method: method.to_string(),
+                            url: trace::without_query(url),
+                            source,
+                        });
+                    }
                     let delay = self.backoff(attempt);
                     if self.gives_up(attempt, started, delay) {
                         return Err(ArmError::Transport {
@@ -273,6 +290,11 @@ impl ArmClient {
 
     pub fn credential(&self) -> &Credential {
         &self.credential
+    }
+
+    /// A line in the `--debug` trace.
+    pub fn trace_note(&self, message: &str) {
+        self.trace.note(message);
     }
 }
 

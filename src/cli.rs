@@ -89,6 +89,9 @@ pub enum Command {
     List(ListArgs),
     /// Delete a data connection and wait until it is gone.
     Delete(DeleteArgs),
+    /// Wait for an operation (the URL `--no-wait`, a timeout or Ctrl-C printed), or until a
+    /// data connection's provisioning settles.
+    Wait(WaitArgsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -160,6 +163,21 @@ pub struct DeleteArgs {
     pub yes: bool,
     #[command(flatten)]
     pub wait: WaitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgsCommand {
+    #[command(flatten)]
+    pub locate: LocateArgs,
+    /// The operation's status URL, exactly as adxconn printed it.
+    #[arg(long, value_name = "URL")]
+    pub operation: Option<String>,
+    /// Wait until the data connection no longer exists.
+    #[arg(long)]
+    pub deleted: bool,
+    /// Give up waiting after this long (e.g. `90s`, `10m`, `1h30m`); exit code 4.
+    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    pub timeout: String,
 }
 
 /// How long to wait for a long-running operation.

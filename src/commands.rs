@@ -5,6 +5,7 @@ mod create;
 mod delete;
 mod list;
 mod show;
+mod wait;
 
 use std::time::Duration;
 
@@ -76,6 +77,7 @@ pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
         Command::Show(args) => show::run(&context, &args).await,
         Command::List(args) => list::run(&context, &args).await,
         Command::Delete(args) => delete::run(&context, &args).await,
+        Command::Wait(args) => wait::run(&context, &args).await,
     }
 }
 

@@ -26,6 +26,8 @@ pub enum ExitStatus {
     Timeout = 4,
     /// `show` found no such data connection.
     NotFound = 5,
+    /// SIGINT/SIGTERM while waiting (128 + SIGINT, as shells report it).
+    Interrupted = 130,
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -42,7 +44,8 @@ Exit codes:
   2  invalid input; nothing was sent
   3  authentication or authorization failed (token, 401, 403)
   4  timed out waiting (the operation may still finish)
-  5  not found (`show`)";
+  5  not found (`show`)
+  130  interrupted while waiting (the operation goes on; resume with `adxconn wait`)";
 
 /// A problem with what the user typed, found before anything is sent.
 #[derive(Debug, thiserror::Error)]

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod connection;
 pub mod duration;
 pub mod error;
+pub mod interrupt;
 pub mod output;
 pub mod resource_id;
 pub mod settings;

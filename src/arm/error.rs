@@ -87,11 +87,43 @@ fn describe_body(headers: &HeaderMap, body: &[u8]) -> String {
     format!("unexpected response ({content_type}): {text}")
 }
 
+impl ApiError {
+    /// Kusto's "not now" answers: a maintenance window, or another operation on the resource or
+    /// cluster still running. Retrying later is what the messages themselves advise.
+    pub fn is_transient_conflict(&self) -> bool {
+        const CODES: [&str; 5] = [
+            "ServiceIsInMaintenance",
+            "RequestConflict",
+            "RetryableErrorDueToAnotherOperation",
+            "OperationInProgress",
+            "AnotherOperationInProgress",
+        ];
+        if self.status != StatusCode::CONFLICT {
+            return false;
+        }
+        let message = self.message.to_ascii_lowercase();
+        CODES
+            .iter()
+            .any(|code| self.code.eq_ignore_ascii_case(code))
+            || message.contains("another operation")
+            || message.contains("in progress")
+            || message.contains("maintenance")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ArmError {
     /// The request could not be sent or its answer not read, after retries.
     #[error("{method} {url} failed: no answer from the server")]
     Transport {
+        method: String,
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// A write was sent, but its answer never came: it may or may not have been applied.
+    #[error("{method} {url}: the connection closed before Azure answered")]
+    Unanswered {
         method: String,
         url: String,
         #[source]
@@ -112,22 +144,49 @@ pub enum ArmError {
         operation: String,
     },
     /// `--timeout` passed while the operation was still running.
-    #[error("gave up waiting after {} (the operation is still running in Azure)", crate::duration::display(*.waited))]
+    #[error("gave up waiting after {}: {} is still running in Azure", crate::duration::display(*.waited), started_by(.request))]
     Timeout {
         waited: Duration,
         operation: Option<String>,
+        /// The request that started the operation (`PUT https://…`), when known.
+        request: Option<String>,
+    },
+    /// SIGINT or SIGTERM while waiting. Waiting stopped; the operation was not cancelled.
+    #[error("interrupted while waiting: {} goes on in Azure (it was not cancelled)", started_by(.request))]
+    Interrupted {
+        operation: Option<String>,
+        request: Option<String>,
     },
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
 
+fn started_by(request: &Option<String>) -> String {
+    match request {
+        Some(request) => format!("the operation started by `{request}`"),
+        None => "the operation".into(),
+    }
+}
+
 impl ArmError {
+    /// Names the request behind a wait that stopped early (timeout or signal).
+    #[must_use]
+    pub fn started_by(mut self, method: &str, url: &url::Url) -> ArmError {
+        if let ArmError::Timeout { request, .. } | ArmError::Interrupted { request, .. } = &mut self
+        {
+            *request = Some(format!("{method} {}", super::trace::without_query(url)));
+        }
+        self
+    }
+
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             ArmError::Api(error) if matches!(error.status.as_u16(), 401 | 403) => ExitStatus::Auth,
             ArmError::Auth(_) => ExitStatus::Auth,
             ArmError::Timeout { .. } => ExitStatus::Timeout,
+            ArmError::Interrupted { .. } => ExitStatus::Interrupted,
             ArmError::Api(_)
+            | ArmError::Unanswered { .. }
             | ArmError::Transport { .. }
             | ArmError::Decode { .. }
             | ArmError::OperationFailed { .. } => ExitStatus::Failure,
@@ -170,10 +229,16 @@ impl ArmError {
             ArmError::OperationFailed { operation, .. } => {
                 Some(format!("the operation's status is at {operation}"))
             }
-            ArmError::Timeout { operation, .. } => Some(match operation {
-                Some(url) => format!("the operation may still finish; its status is at {url}"),
-                None => "the operation may still finish; check with `adxconn show`".into(),
-            }),
+            ArmError::Timeout { operation, .. } | ArmError::Interrupted { operation, .. } => {
+                Some(match operation {
+                    Some(url) => format!("to wait for it again: adxconn wait --operation '{url}'"),
+                    None => "check on it with `adxconn show` or `adxconn wait`".into(),
+                })
+            }
+            ArmError::Unanswered { .. } => Some(
+                "the request may have been applied; check with `adxconn show` before retrying"
+                    .into(),
+            ),
             ArmError::Decode { .. } => None,
             ArmError::Auth(error) => error.hint(),
         }

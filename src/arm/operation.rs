@@ -16,6 +16,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::{ArmClient, ArmError, Response};
+use crate::interrupt::Interrupt;
 use crate::output::Status;
 
 /// Polls that could not read the status (5xx, 429, dropped connections, after the client's own
@@ -30,6 +31,8 @@ pub enum Protocol {
     Location,
     /// No status URL: the resource's `properties.provisioningState`.
     ProvisioningState,
+    /// Until the resource no longer exists (a deletion).
+    Absence,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +68,31 @@ impl Operation {
             protocol: Protocol::ProvisioningState,
         }
     }
+
+    /// Follows the resource until it is gone.
+    pub fn until_gone(url: &Url) -> Operation {
+        Operation {
+            url: url.clone(),
+            protocol: Protocol::Absence,
+        }
+    }
+
+    /// An operation URL given back to us (`adxconn wait --operation`): its kind is told by the
+    /// `operationResultResponseType=Location` marker Kusto puts on `Location` URLs.
+    pub fn from_url(url: Url) -> Operation {
+        let location = url.query_pairs().any(|(key, value)| {
+            key.eq_ignore_ascii_case("operationResultResponseType")
+                && value.eq_ignore_ascii_case("Location")
+        });
+        Operation {
+            url,
+            protocol: if location {
+                Protocol::Location
+            } else {
+                Protocol::AsyncOperation
+            },
+        }
+    }
 }
 
 /// The adaptive poll interval used when ARM gives no `Retry-After`.
@@ -94,10 +122,37 @@ impl Default for Pacing {
     }
 }
 
+/// How a wait is bounded and reported.
+pub struct Waiting<'a> {
+    pub timeout: Duration,
+    pub status: &'a Status,
+    pub interrupt: &'a Interrupt,
+}
+
 /// Waits until the operation ends; `first_delay` is the initial response's `Retry-After`.
 ///
-/// `Ok(())` means it succeeded (or, when following a resource, that the resource is gone).
+/// `Ok(())` means it succeeded (for `Absence`, that the resource is gone).
+/// A signal or the timeout stops the wait, never the operation.
 pub async fn wait(
+    client: &ArmClient,
+    operation: &Operation,
+    first_delay: Option<Duration>,
+    waiting: &Waiting<'_>,
+) -> Result<(), ArmError> {
+    let interrupted = || ArmError::Interrupted {
+        operation: Some(operation.url.to_string()),
+        request: None,
+    };
+    if waiting.interrupt.is_set() {
+        return Err(interrupted());
+    }
+    tokio::select! {
+        result = poll(client, operation, first_delay, waiting.timeout, waiting.status) => result,
+        () = waiting.interrupt.fired() => Err(interrupted()),
+    }
+}
+
+async fn poll(
     client: &ArmClient,
     operation: &Operation,
     first_delay: Option<Duration>,
@@ -121,9 +176,9 @@ pub async fn wait(
         }
         let response = match client.get(&operation.url).await {
             Ok(response) => response,
+            // Gone is what a deletion waits for; for anything else a 404 is an error.
             Err(error)
-                if operation.protocol == Protocol::ProvisioningState
-                    && error.status() == Some(404) =>
+                if operation.protocol == Protocol::Absence && error.status() == Some(404) =>
             {
                 return Ok(());
             }
@@ -149,14 +204,20 @@ pub async fn wait(
                     State::Succeeded
                 }
             }
-            Protocol::ProvisioningState => {
+            Protocol::ProvisioningState | Protocol::Absence => {
                 let resource = response.json("the resource")?;
                 let provisioning = resource
                     .pointer("/properties/provisioningState")
                     .and_then(Value::as_str)
                     // ARM: no provisioningState means Succeeded.
                     .unwrap_or("Succeeded");
-                classify(provisioning, None, None, operation)?
+                match classify(provisioning, None, None, operation)? {
+                    // Still there: a deletion is not done until the resource is gone.
+                    State::Succeeded if operation.protocol == Protocol::Absence => {
+                        State::Running(provisioning.to_string(), None)
+                    }
+                    state => state,
+                }
             }
         };
         match state {
@@ -239,6 +300,7 @@ fn timed_out(started: Instant, operation: &Operation) -> ArmError {
     ArmError::Timeout {
         waited: started.elapsed(),
         operation: Some(operation.url.to_string()),
+        request: None,
     }
 }
 

@@ -7,11 +7,13 @@ use std::time::Instant;
 use serde_json::{json, Value};
 use url::Url;
 
-use crate::arm::operation::{self, Operation};
+use crate::arm::operation::{self, Operation, Waiting};
+use crate::arm::write::{self, Written};
 use crate::arm::{arm_url, ArmClient, ArmError};
 use crate::cli::{OutputFormat, WriteArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::Error;
+use crate::interrupt::Interrupt;
 use crate::target::DatabaseRef;
 
 use super::Context;
@@ -22,6 +24,7 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         return dry_run(context, spec);
     }
     let client = context.client()?;
+    let interrupt = Interrupt::listen();
     let url = client.url(&spec.target.path());
     let location = match &spec.location {
         Some(location) => location.clone(),
@@ -34,26 +37,43 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         spec.target.name,
         spec.target.database.display()
     ));
-    let response = client.put(&url, &spec.body(Some(&location))).await?;
-    let accepted = response.json("the created data connection")?;
-    let operation = match Operation::from_response(&client, &response)? {
-        Some(operation) => Some(operation),
-        // No status URL: follow the resource while its provisioningState is not final.
-        None if !is_terminal(&accepted) => Some(Operation::for_resource(&url)),
-        None => None,
+    let (operation, first_delay, accepted) = match write::put(
+        &client,
+        &url,
+        &spec.body(Some(&location)),
+    )
+    .await?
+    {
+        Written::Answered(response) => {
+            let accepted = response.json("the created data connection")?;
+            let operation = match Operation::from_response(&client, &response)? {
+                Some(operation) => Some(operation),
+                // No status URL: follow the resource while its provisioningState is not final.
+                None if !is_terminal(&accepted) => Some(Operation::for_resource(&url)),
+                None => None,
+            };
+            (operation, response.retry_after(), accepted)
+        }
+        Written::Applied(resource) => {
+            context.status.info(
+                "The answer to the PUT was lost, but Azure applied it; following the connection",
+            );
+            (Some(Operation::for_resource(&url)), None, resource)
+        }
+        Written::Gone => unreachable_gone()?,
     };
     if write.wait.no_wait {
         return accepted_without_waiting(context, operation.as_ref(), &accepted);
     }
     if let Some(operation) = &operation {
-        operation::wait(
-            &client,
-            operation,
-            response.retry_after(),
+        let waiting = Waiting {
             timeout,
-            &context.status,
-        )
-        .await?;
+            status: &context.status,
+            interrupt: &interrupt,
+        };
+        operation::wait(&client, operation, first_delay, &waiting)
+            .await
+            .map_err(|error| error.started_by("PUT", &url))?;
     }
     let resource = client.get(&url).await?.json("the data connection")?;
     let state = resource
@@ -75,6 +95,15 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         crate::duration::display(started.elapsed())
     ));
     context.printer.connection(&resource)
+}
+
+/// A PUT never reports `Gone`; kept as an error rather than a panic all the same.
+fn unreachable_gone<T>() -> Result<T, Error> {
+    Err(ArmError::Decode {
+        what: "the PUT's outcome".into(),
+        problem: "the resource vanished while it was being created".into(),
+    }
+    .into())
 }
 
 /// The cluster's region, which a data connection shares unless `--location` says otherwise.

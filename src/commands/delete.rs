@@ -8,9 +8,11 @@ use std::time::Instant;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::arm::operation::{self, Operation};
+use crate::arm::operation::{self, Operation, Waiting};
+use crate::arm::write::{self, Written};
 use crate::cli::{DeleteArgs, OutputFormat};
 use crate::error::Error;
+use crate::interrupt::Interrupt;
 use crate::target::ConnectionRef;
 
 use super::Context;
@@ -22,6 +24,7 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
         confirm(&target)?;
     }
     let client = context.client()?;
+    let interrupt = Interrupt::listen();
     let url = client.url(&target.path());
     let id = format!("/{}", target.path().join("/"));
     let started = Instant::now();
@@ -30,23 +33,31 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
         target.name,
         target.database.display()
     ));
-    let response = match client.delete(&url).await {
-        Ok(response) => Some(response),
-        Err(error) if error.status() == Some(404) => None,
-        Err(error) => return Err(error.into()),
-    };
-    let Some(response) = response.filter(|r| r.status != StatusCode::NO_CONTENT) else {
-        context.status.info(&format!(
-            "Data connection `{}` does not exist in `{}`; nothing to delete",
-            target.name,
-            target.database.display()
-        ));
-        return outcome(context, &id, "absent", None);
-    };
-    let operation = match Operation::from_response(&client, &response)? {
-        Some(operation) => Some(operation),
-        None if response.status == StatusCode::ACCEPTED => Some(Operation::for_resource(&url)),
-        None => None,
+    let (operation, first_delay) = match write::delete(&client, &url).await? {
+        Written::Gone => {
+            context.status.info(&format!(
+                "Data connection `{}` does not exist in `{}`; nothing to delete",
+                target.name,
+                target.database.display()
+            ));
+            return outcome(context, &id, "absent", None);
+        }
+        Written::Applied(_) => {
+            context
+                .status
+                .info("The answer to the DELETE was lost, but Azure is deleting it; following the connection");
+            (Some(Operation::until_gone(&url)), None)
+        }
+        Written::Answered(response) => {
+            let operation = match Operation::from_response(&client, &response)? {
+                Some(operation) => Some(operation),
+                None if response.status == StatusCode::ACCEPTED => {
+                    Some(Operation::until_gone(&url))
+                }
+                None => None,
+            };
+            (operation, response.retry_after())
+        }
     };
     if args.wait.no_wait {
         context
@@ -62,14 +73,14 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
         return outcome(context, &id, "accepted", operation_url.as_deref());
     }
     if let Some(operation) = &operation {
-        operation::wait(
-            &client,
-            operation,
-            response.retry_after(),
+        let waiting = Waiting {
             timeout,
-            &context.status,
-        )
-        .await?;
+            status: &context.status,
+            interrupt: &interrupt,
+        };
+        operation::wait(&client, operation, first_delay, &waiting)
+            .await
+            .map_err(|error| error.started_by("DELETE", &url))?;
     }
     context.status.info(&format!(
         "Deleted data connection `{}` from `{}` in {}",

@@ -8,4 +8,5 @@ mod create;
 mod errors;
 mod inputs;
 mod lifecycle;
+mod reliability;
 mod replay;

@@ -115,6 +115,32 @@ impl TestEnv {
     }
 
     pub fn run_with_stdin<S: AsRef<str>>(&self, args: &[S], stdin: Option<&str>) -> Run {
+        let mut command = self.command(args);
+        command
+            .stdin(if stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("adxconn starts");
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            pipe.write_all(input.as_bytes()).expect("stdin is written");
+        }
+        let output = child.wait_with_output().expect("adxconn runs");
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        };
+        assert_no_secrets(&run, &self.secrets());
+        run
+    }
+
+    /// `adxconn args…` with the pinned environment, not yet started.
+    pub fn command<S: AsRef<str>>(&self, args: &[S]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_adxconn"));
         command.args(args.iter().map(AsRef::as_ref));
         // Nothing from the developer's or CI's own Azure setup leaks in.
@@ -142,27 +168,8 @@ impl TestEnv {
                 None => command.env_remove(key),
             };
         }
+        command.stdin(Stdio::null());
         command
-            .stdin(if stdin.is_some() {
-                Stdio::piped()
-            } else {
-                Stdio::null()
-            })
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("adxconn starts");
-        if let Some(input) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin is piped");
-            pipe.write_all(input.as_bytes()).expect("stdin is written");
-        }
-        let output = child.wait_with_output().expect("adxconn runs");
-        let run = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        };
-        assert_no_secrets(&run, &self.secrets());
-        run
     }
 
     /// Every secret and token this environment could leak.

@@ -1,0 +1,113 @@
+//! `adxconn wait`: resume waiting after `--no-wait`, a timeout or Ctrl-C.
+//!
+//! `--operation URL` polls a status URL adxconn printed; its host must be the ARM endpoint's,
+//! so a pasted URL can never make adxconn send its token elsewhere. `wait TARGET` follows the
+//! connection's `provisioningState` (or, with `--deleted`, its disappearance).
+
+use serde_json::json;
+
+use crate::arm::operation::{self, Operation, Waiting};
+use crate::cli::{OutputFormat, WaitArgsCommand};
+use crate::error::{Error, InputError};
+use crate::interrupt::Interrupt;
+use crate::settings::checked_endpoint;
+use crate::target::ConnectionRef;
+
+use super::Context;
+
+pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error> {
+    let timeout = super::timeout(&args.timeout)?;
+    let (operation, target) = match &args.operation {
+        Some(text) => {
+            let locate = &args.locate;
+            if locate.id.is_some() || locate.target.name.is_some() || args.deleted {
+                return Err(InputError::new(
+                    "--operation",
+                    "it cannot be combined with a data connection (--id, --name, --deleted)",
+                )
+                .hint("wait for either an operation URL or a data connection")
+                .into());
+            }
+            (operation_url(context, text)?, None)
+        }
+        None => {
+            let target = ConnectionRef::locate(&args.locate)?;
+            let url = crate::arm::arm_url(&context.endpoints.arm, &target.path());
+            let operation = if args.deleted {
+                Operation::until_gone(&url)
+            } else {
+                Operation::for_resource(&url)
+            };
+            (operation, Some(target))
+        }
+    };
+    let client = context.client()?;
+    let interrupt = Interrupt::listen();
+    if let (Some(target), false) = (&target, args.deleted) {
+        // A connection that does not exist will never settle.
+        if let Err(error) = client.get(&operation.url).await {
+            if error.status() == Some(404) {
+                return Err(Error::NotFound {
+                    name: target.name.clone(),
+                    database: target.database.display(),
+                });
+            }
+            return Err(error.into());
+        }
+    }
+    let waiting = Waiting {
+        timeout,
+        status: &context.status,
+        interrupt: &interrupt,
+    };
+    operation::wait(&client, &operation, None, &waiting).await?;
+    match (&target, args.deleted) {
+        (Some(target), false) => {
+            let resource = client
+                .get(&operation.url)
+                .await?
+                .json("the data connection")?;
+            context
+                .status
+                .info(&format!("Data connection `{}` has settled", target.name));
+            context.printer.connection(&resource)
+        }
+        (Some(target), true) => {
+            context
+                .status
+                .info(&format!("Data connection `{}` is gone", target.name));
+            Ok(())
+        }
+        (None, _) => {
+            context.status.info("The operation succeeded");
+            if context.printer.format() == OutputFormat::Json {
+                context
+                    .printer
+                    .json(&json!({"operation": operation.url.as_str(), "status": "Succeeded"}))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Only status URLs on the ARM endpoint's own host are polled with our token.
+fn operation_url(context: &Context, text: &str) -> Result<Operation, Error> {
+    let url = checked_endpoint(text, "--operation")?;
+    let arm = &context.endpoints.arm;
+    let same_host = url.host_str().map(str::to_ascii_lowercase)
+        == arm.host_str().map(str::to_ascii_lowercase)
+        && url.port_or_known_default() == arm.port_or_known_default();
+    if !same_host {
+        return Err(InputError::new(
+            "--operation",
+            format!(
+                "its host `{}` is not the ARM endpoint `{}`",
+                url.host_str().unwrap_or_default(),
+                arm.host_str().unwrap_or_default()
+            ),
+        )
+        .hint("pass the URL adxconn printed, with the same --cloud / ADXCONN_ARM_ENDPOINT")
+        .into());
+    }
+    Ok(Operation::from_url(url))
+}
