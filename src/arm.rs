@@ -20,7 +20,10 @@ use url::Url;
 pub use error::{ApiError, ArmError};
 pub use trace::Trace;
 
-use crate::auth::Credential;
+use crate::auth::{Auxiliary, Credential};
+
+/// The header that carries tokens for the tenants of linked (source) resources.
+const AUXILIARY_HEADER: &str = "x-ms-authorization-auxiliary";
 
 /// The Microsoft.Kusto api-version adxconn speaks: the newest stable one, the first with the
 /// `*WithManagedIdentity` kinds and AZMONSTREAM. Bumping it is a reviewed change.
@@ -80,6 +83,7 @@ pub struct ArmClient {
     http: reqwest::Client,
     endpoint: Url,
     credential: Credential,
+    auxiliary: Option<Auxiliary>,
     scope: String,
     retry: RetryPolicy,
     trace: Trace,
@@ -90,6 +94,7 @@ impl ArmClient {
         http: reqwest::Client,
         endpoint: Url,
         credential: Credential,
+        auxiliary: Option<Auxiliary>,
         scope: String,
         trace: Trace,
     ) -> ArmClient {
@@ -97,6 +102,7 @@ impl ArmClient {
             http,
             endpoint,
             credential,
+            auxiliary,
             scope,
             retry: RetryPolicy::default(),
             trace,
@@ -109,15 +115,20 @@ impl ArmClient {
     }
 
     pub async fn get(&self, url: &Url) -> Result<Response, ArmError> {
-        self.send(Method::GET, url, None).await
+        self.send(Method::GET, url, None, false).await
+    }
+
+    /// A GET of an operation's status: it carries the same auxiliary tokens as the write.
+    pub async fn poll(&self, url: &Url) -> Result<Response, ArmError> {
+        self.send(Method::GET, url, None, true).await
     }
 
     pub async fn put(&self, url: &Url, body: &Value) -> Result<Response, ArmError> {
-        self.send(Method::PUT, url, Some(body)).await
+        self.send(Method::PUT, url, Some(body), true).await
     }
 
     pub async fn delete(&self, url: &Url) -> Result<Response, ArmError> {
-        self.send(Method::DELETE, url, None).await
+        self.send(Method::DELETE, url, None, true).await
     }
 
     /// GETs a collection and follows `nextLink` until it ends.
@@ -177,11 +188,14 @@ impl ArmClient {
     /// progress") and connections that failed before the request was sent. A GET is also
     /// retried when the connection drops after sending; a write is not, because it may have
     /// been applied: it ends in `ArmError::Unanswered`, and `write` reconciles from there.
+    ///
+    /// `auxiliary`: whether to send the auxiliary tokens (writes and their polls).
     pub async fn send(
         &self,
         method: Method,
         url: &Url,
         body: Option<&Value>,
+        auxiliary: bool,
     ) -> Result<Response, ArmError> {
         let started = Instant::now();
         let body = body.map(|value| serde_json::to_vec(value).unwrap_or_default());
@@ -194,6 +208,10 @@ impl ArmClient {
                 .request(method.clone(), url.clone())
                 .header(AUTHORIZATION, format!("Bearer {}", token.secret()))
                 .header(ACCEPT, "application/json");
+            if let (true, Some(tokens)) = (auxiliary, &self.auxiliary) {
+                let header = tokens.header(&self.scope).await?;
+                request = request.header(AUXILIARY_HEADER, header.secret());
+            }
             if let Some(body) = &body {
                 request = request
                     .header(CONTENT_TYPE, "application/json")
@@ -292,6 +310,22 @@ impl ArmClient {
         &self.credential
     }
 
+    pub fn has_auxiliary(&self) -> bool {
+        self.auxiliary.is_some()
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    /// The signed-in principal's tenant, read from its token's `tid` claim.
+    pub async fn home_tenant(&self) -> Option<String> {
+        let token = self.credential.token(&self.scope).await.ok()?;
+        crate::auth::claims::Claims::decode(token.secret())
+            .ok()?
+            .tenant
+    }
+
     /// A line in the `--debug` trace.
     pub fn trace_note(&self, message: &str) {
         self.trace.note(message);
@@ -300,6 +334,11 @@ impl ArmClient {
 
 /// Builds `{endpoint}/{segments…}?api-version=…`; kept free of the client for `--dry-run`.
 pub fn arm_url(endpoint: &Url, segments: &[&str]) -> Url {
+    arm_url_with_version(endpoint, segments, API_VERSION)
+}
+
+/// The same, for another resource provider's api-version.
+pub fn arm_url_with_version(endpoint: &Url, segments: &[&str], api_version: &str) -> Url {
     let mut url = endpoint.clone();
     url.set_query(None);
     url.set_fragment(None);
@@ -307,7 +346,7 @@ pub fn arm_url(endpoint: &Url, segments: &[&str]) -> Url {
         path.pop_if_empty().extend(segments);
     }
     url.query_pairs_mut()
-        .append_pair("api-version", API_VERSION);
+        .append_pair("api-version", api_version);
     url
 }
 

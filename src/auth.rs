@@ -4,8 +4,10 @@
 //! `Credential` is an enum, not a trait object: the set is closed, and it keeps `azure_identity`,
 //! whose signatures have moved between releases, behind one `match`.
 
+pub mod claims;
+
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
@@ -16,6 +18,7 @@ use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 use crate::cli::GlobalArgs;
 use crate::error::InputError;
 use crate::settings::{Endpoints, Environment};
+use claims::Claims;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -29,10 +32,12 @@ pub enum AuthError {
         source: Box<azure_core::Error>,
     },
     /// The token endpoint did not hand out a token.
-    #[error("could not get a token for client `{client_id}` in tenant `{tenant}`")]
+    #[error("could not get a token for client `{client_id}` in tenant `{tenant}`{}", if *.auxiliary { " (an --aux-tenant)" } else { "" })]
     Token {
         tenant: String,
         client_id: String,
+        /// Whether this was for an auxiliary (other-tenant) token.
+        auxiliary: bool,
         #[source]
         source: Box<azure_core::Error>,
     },
@@ -48,7 +53,19 @@ impl AuthError {
             ),
             AuthError::Setup { .. } => Some("AZURE_AUTHORITY_HOST must be an https:// URL".into()),
             AuthError::Token {
-                tenant, client_id, source,
+                tenant,
+                client_id,
+                auxiliary: true,
+                ..
+            } => Some(format!(
+                "the app `{client_id}` must exist in tenant `{tenant}` too (a multi-tenant app registration, consented there); \
+                 otherwise get a token there another way and pass it with --aux-token-file"
+            )),
+            AuthError::Token {
+                tenant,
+                client_id,
+                source,
+                ..
             } => {
                 let message = source.to_string();
                 Some(if message.contains("AADSTS7000215") {
@@ -112,19 +129,9 @@ impl Credential {
         else {
             return Err(AuthError::Missing { missing }.into());
         };
-        check_tenant(tenant)?;
+        check_tenant("--tenant", tenant)?;
         check_client_id(client_id)?;
-        let credential = ClientSecretCredential::new(
-            tenant,
-            client_id.clone(),
-            Secret::new(secret),
-            Some(ClientSecretCredentialOptions {
-                client_options: client_options(http, endpoints),
-            }),
-        )
-        .map_err(|source| AuthError::Setup {
-            source: Box::new(source),
-        })?;
+        let credential = secret_credential(tenant, client_id, &secret, endpoints, http)?;
         Ok(Credential::ServicePrincipal {
             tenant: tenant.clone(),
             client_id: client_id.clone(),
@@ -148,6 +155,7 @@ impl Credential {
                 .map_err(|source| AuthError::Token {
                     tenant: tenant.clone(),
                     client_id: client_id.clone(),
+                    auxiliary: false,
                     source: Box::new(source),
                 }),
         }
@@ -162,6 +170,209 @@ impl Credential {
             } => format!("service principal `{client_id}` in tenant `{tenant}`"),
         }
     }
+}
+
+/// A client-secret credential for one tenant. `get_token` has no tenant parameter, so each
+/// tenant (primary or auxiliary) gets its own, all sharing one HTTP client.
+fn secret_credential(
+    tenant: &str,
+    client_id: &str,
+    secret: &str,
+    endpoints: &Endpoints,
+    http: &reqwest::Client,
+) -> Result<Arc<ClientSecretCredential>, AuthError> {
+    ClientSecretCredential::new(
+        tenant,
+        client_id.to_string(),
+        Secret::new(secret.to_string()),
+        Some(ClientSecretCredentialOptions {
+            client_options: client_options(http, endpoints),
+        }),
+    )
+    .map_err(|source| AuthError::Setup {
+        source: Box::new(source),
+    })
+}
+
+/// ARM's limit on `x-ms-authorization-auxiliary` entries.
+pub const MAX_AUXILIARY_TOKENS: usize = 3;
+
+/// Tokens for the tenants that own a connection's source (Event Hub, IoT Hub, storage), sent
+/// in `x-ms-authorization-auxiliary` so ARM can check access to that linked resource.
+pub struct Auxiliary {
+    sources: Vec<AuxiliarySource>,
+}
+
+enum AuxiliarySource {
+    /// The same multi-tenant app, signed in to another tenant.
+    Tenant {
+        tenant: String,
+        client_id: String,
+        credential: Arc<ClientSecretCredential>,
+    },
+    /// A token obtained elsewhere (another account in the other tenant).
+    File {
+        path: PathBuf,
+        token: Secret,
+        claims: Claims,
+    },
+}
+
+impl Auxiliary {
+    /// Reads `--aux-tenant` / `--aux-token-file`; `None` when neither was given. Every check
+    /// happens here, before any request: the count, each file's claims, expiry and audience.
+    pub fn configure(
+        global: &GlobalArgs,
+        environment: &Environment,
+        endpoints: &Endpoints,
+        http: &reqwest::Client,
+    ) -> Result<Option<Auxiliary>, crate::error::Error> {
+        let tenants: Vec<&String> = global
+            .aux_tenants
+            .iter()
+            .filter(|t| !t.trim().is_empty())
+            .collect();
+        let total = tenants.len() + global.aux_token_files.len();
+        if total == 0 {
+            return Ok(None);
+        }
+        if total > MAX_AUXILIARY_TOKENS {
+            return Err(InputError::new(
+                "--aux-tenant/--aux-token-file",
+                format!("{total} auxiliary tokens were given; ARM accepts at most {MAX_AUXILIARY_TOKENS}"),
+            )
+            .hint("a connection needs one per tenant that owns a source; drop the others")
+            .into());
+        }
+        let mut sources = Vec::new();
+        for path in &global.aux_token_files {
+            sources.push(read_token_file(path)?);
+        }
+        if !tenants.is_empty() {
+            let secret = match &global.client_secret_file {
+                Some(path) => Some(read_secret_file(path)?),
+                None => environment.client_secret.clone(),
+            };
+            let (Some(client_id), Some(secret)) = (&global.client_id, secret) else {
+                return Err(InputError::new(
+                    "--aux-tenant",
+                    "it needs the service principal (AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or --client-secret-file)",
+                )
+                .hint("with a ready-made token, pass the other tenant's token with --aux-token-file instead")
+                .into());
+            };
+            check_client_id(client_id)?;
+            for tenant in tenants {
+                let tenant = tenant.trim();
+                check_tenant("--aux-tenant", tenant)?;
+                sources.push(AuxiliarySource::Tenant {
+                    tenant: tenant.to_string(),
+                    client_id: client_id.clone(),
+                    credential: secret_credential(tenant, client_id, &secret, endpoints, http)?,
+                });
+            }
+        }
+        Ok(Some(Auxiliary { sources }))
+    }
+
+    /// `Bearer t1, Bearer t2`: the header value, fetching tenant tokens (cached) as needed.
+    pub async fn header(&self, scope: &str) -> Result<Secret, AuthError> {
+        let mut entries = Vec::with_capacity(self.sources.len());
+        for source in &self.sources {
+            let token = match source {
+                AuxiliarySource::File { token, .. } => token.clone(),
+                AuxiliarySource::Tenant {
+                    tenant,
+                    client_id,
+                    credential,
+                } => credential
+                    .get_token(&[scope], None)
+                    .await
+                    .map(|access| access.token)
+                    .map_err(|source| AuthError::Token {
+                        tenant: tenant.clone(),
+                        client_id: client_id.clone(),
+                        auxiliary: true,
+                        source: Box::new(source),
+                    })?,
+            };
+            entries.push(format!("Bearer {}", token.secret()));
+        }
+        Ok(Secret::new(entries.join(", ")))
+    }
+
+    /// One line per auxiliary token for `--debug`: whose it is, never the token.
+    pub fn describe(&self) -> Vec<String> {
+        self.sources
+            .iter()
+            .map(|source| match source {
+                AuxiliarySource::Tenant {
+                    tenant, client_id, ..
+                } => format!("auxiliary: service principal `{client_id}` in tenant `{tenant}`"),
+                AuxiliarySource::File { path, claims, .. } => {
+                    format!(
+                        "auxiliary: token from `{}` ({})",
+                        path.display(),
+                        claims.describe()
+                    )
+                }
+            })
+            .collect()
+    }
+}
+
+/// A ready-made token: one line, a JWT, for ARM, not expired (with a minute of slack, since it
+/// must survive the request and its polls).
+fn read_token_file(path: &Path) -> Result<AuxiliarySource, InputError> {
+    let flag = "--aux-token-file";
+    let text = read_one_line(path, flag)?;
+    let claims = Claims::decode(&text).map_err(|problem| {
+        InputError::new(flag, format!("`{}`: {problem}", path.display()))
+            .hint("the file must hold an access token, e.g. from `az account get-access-token --tenant T --query accessToken -o tsv`")
+    })?;
+    match &claims.audience {
+        Some(audience) if claims::is_arm_audience(audience) => {}
+        other => {
+            return Err(InputError::new(
+                flag,
+                format!(
+                    "`{}` holds a token for `{}`, not for Azure Resource Manager",
+                    path.display(),
+                    other.as_deref().unwrap_or("no audience")
+                ),
+            )
+            .hint("get a token for ARM: `az account get-access-token --resource https://management.azure.com/`"));
+        }
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    match claims.expires {
+        Some(expires) if expires > now + 60 => {}
+        Some(_) => {
+            return Err(InputError::new(
+                flag,
+                format!(
+                    "`{}` holds a token that has expired ({})",
+                    path.display(),
+                    claims.describe()
+                ),
+            )
+            .hint("get a fresh token; ARM tokens last about an hour"));
+        }
+        None => {
+            return Err(InputError::new(
+                flag,
+                format!(
+                    "`{}` holds a token without an expiry (`exp`)",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(AuxiliarySource::File {
+        path: path.to_path_buf(),
+        token: Secret::new(text),
+        claims,
+    })
 }
 
 /// One transport for every credential, and retries bounded explicitly: with azure_core's
@@ -187,7 +398,11 @@ fn client_options(http: &reqwest::Client, endpoints: &Endpoints) -> ClientOption
 }
 
 fn read_secret_file(path: &Path) -> Result<String, InputError> {
-    let flag = "--client-secret-file";
+    read_one_line(path, "--client-secret-file")
+}
+
+/// Reads a file (or stdin for `-`) that holds one value; a trailing newline is fine.
+fn read_one_line(path: &Path, flag: &str) -> Result<String, InputError> {
     let mut text = String::new();
     let result = if path == Path::new("-") {
         std::io::stdin().read_to_string(&mut text).map(|_| ())
@@ -195,24 +410,24 @@ fn read_secret_file(path: &Path) -> Result<String, InputError> {
         std::fs::File::open(path).and_then(|mut file| file.read_to_string(&mut text).map(|_| ()))
     };
     result.map_err(|e| InputError::new(flag, format!("cannot read `{}`: {e}", path.display())))?;
-    let secret = text.trim_end_matches(['\r', '\n']);
-    if secret.is_empty() {
+    let value = text.trim_end_matches(['\r', '\n']);
+    if value.trim().is_empty() {
         return Err(InputError::new(
             flag,
             format!("`{}` is empty", path.display()),
         ));
     }
-    if secret.contains(['\r', '\n']) {
+    if value.contains(['\r', '\n']) {
         return Err(
             InputError::new(flag, format!("`{}` has more than one line", path.display()))
-                .hint("the file must hold only the secret"),
+                .hint("the file must hold only the value"),
         );
     }
-    Ok(secret.to_string())
+    Ok(value.trim().to_string())
 }
 
 /// A tenant is a GUID or a domain such as `contoso.onmicrosoft.com`.
-fn check_tenant(tenant: &str) -> Result<(), InputError> {
+fn check_tenant(flag: &str, tenant: &str) -> Result<(), InputError> {
     let ok = !tenant.is_empty()
         && tenant.len() <= 256
         && tenant
@@ -222,7 +437,7 @@ fn check_tenant(tenant: &str) -> Result<(), InputError> {
         Ok(())
     } else {
         Err(InputError::new(
-            "--tenant",
+            flag,
             format!(
                 "`{}` is not a tenant id or domain",
                 crate::target::shorten(tenant)

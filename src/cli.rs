@@ -55,6 +55,22 @@ pub struct GlobalArgs {
     /// Read the client secret from this file (`-` for stdin) instead of `AZURE_CLIENT_SECRET`.
     #[arg(long, global = true, value_name = "PATH")]
     pub client_secret_file: Option<PathBuf>,
+
+    /// A tenant that owns a source (Event Hub, IoT Hub, storage): the same multi-tenant app
+    /// signs in there too, and its token goes in `x-ms-authorization-auxiliary`. Repeatable.
+    #[arg(
+        long = "aux-tenant",
+        global = true,
+        env = "ADXCONN_AUX_TENANTS",
+        value_delimiter = ',',
+        value_name = "TENANT_ID"
+    )]
+    pub aux_tenants: Vec<String>,
+
+    /// A ready-made ARM token for another tenant, in a file (`-` for stdin). Repeatable; at
+    /// most 3 auxiliary tokens in all.
+    #[arg(long = "aux-token-file", global = true, value_name = "PATH")]
+    pub aux_token_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

@@ -10,7 +10,7 @@ mod wait;
 use std::time::Duration;
 
 use crate::arm::{ArmClient, Trace};
-use crate::auth::Credential;
+use crate::auth::{Auxiliary, Credential};
 use crate::cli::{Cli, Command, CreateCommand, GlobalArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::{Error, InputError};
@@ -41,9 +41,12 @@ impl Context {
         })
     }
 
-    /// The ARM client with its credential; still no request is sent.
+    /// The ARM client with its credentials; still no request is sent. Auxiliary tokens are
+    /// read first, so a bad `--aux-token-file` is an input error (exit 2) whatever else is set.
     pub fn client(&self) -> Result<ArmClient, Error> {
         let http = settings::http_client(&self.environment)?;
+        let auxiliary =
+            Auxiliary::configure(&self.global, &self.environment, &self.endpoints, &http)?;
         let credential =
             Credential::configure(&self.global, &self.environment, &self.endpoints, &http)?;
         self.trace.note(&format!(
@@ -52,10 +55,14 @@ impl Context {
             self.endpoints.authority,
             credential.describe()
         ));
+        for line in auxiliary.iter().flat_map(Auxiliary::describe) {
+            self.trace.note(&line);
+        }
         Ok(ArmClient::new(
             http,
             self.endpoints.arm.clone(),
             credential,
+            auxiliary,
             self.endpoints.scope.clone(),
             self.trace,
         ))

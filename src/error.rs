@@ -101,6 +101,16 @@ pub enum Error {
     /// `show` of a connection that does not exist.
     #[error("data connection `{name}` was not found in database `{database}`")]
     NotFound { name: String, database: String },
+    /// ARM refused access to a source in another tenant (`LinkedAuthorizationFailed`, or a
+    /// rejected auxiliary token).
+    #[error("{error}")]
+    CrossTenant {
+        error: ArmError,
+        /// `(source id, its subscription)` for each source the connection names.
+        sources: Vec<(String, String)>,
+        /// Whether auxiliary tokens were sent.
+        had_auxiliary: bool,
+    },
     /// A destructive command needs confirmation and none could be had.
     #[error("{0}")]
     NotConfirmed(String),
@@ -112,7 +122,7 @@ impl Error {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::Input(_) | Error::NotConfirmed(_) => ExitStatus::Usage,
-            Error::Auth(_) => ExitStatus::Auth,
+            Error::Auth(_) | Error::CrossTenant { .. } => ExitStatus::Auth,
             Error::Arm(error) => error.exit_status(),
             Error::NotFound { .. } => ExitStatus::NotFound,
             Error::Output(_) => ExitStatus::Failure,
@@ -127,9 +137,50 @@ impl Error {
             Error::NotFound { .. } => {
                 Some("list the connections of the database with `adxconn list …`".into())
             }
+            Error::CrossTenant {
+                sources,
+                had_auxiliary,
+                ..
+            } => Some(cross_tenant_hint(sources, *had_auxiliary)),
             Error::NotConfirmed(_) | Error::Output(_) => None,
         }
     }
+}
+
+/// What to pass and which roles to grant when a source lives in another tenant.
+fn cross_tenant_hint(sources: &[(String, String)], had_auxiliary: bool) -> String {
+    let mut hint = String::new();
+    for (id, subscription) in sources {
+        let _ = writeln!(
+            hint,
+            "the source `{id}` is in subscription `{subscription}`, which the signed-in tenant cannot reach alone"
+        );
+    }
+    let role = if sources
+        .iter()
+        .any(|(id, _)| id.to_ascii_lowercase().contains("/microsoft.devices/"))
+    {
+        "`Contributor` on the IoT Hub"
+    } else if sources
+        .iter()
+        .any(|(id, _)| id.to_ascii_lowercase().contains("/microsoft.storage/"))
+    {
+        "`Azure Event Hubs Data Owner` on the Event Hubs namespace and `Storage Blob Data Reader` (or Contributor) on the storage account"
+    } else {
+        "`Azure Event Hubs Data Owner` on the Event Hubs namespace (not just the event hub)"
+    };
+    let _ = write!(
+        hint,
+        "{}pass `--aux-tenant <tenant of that subscription>` (the same multi-tenant app signs in there) \
+         or `--aux-token-file FILE` (a token from an account in that tenant); \
+         that tenant must grant the principal {role}, and this one `Contributor` on the cluster",
+        if had_auxiliary {
+            "the auxiliary tokens sent did not give access: check they are for that tenant and unexpired; "
+        } else {
+            ""
+        }
+    );
+    hint
 }
 
 /// Prints `error: …`, each `caused by: …` and a `hint: …` to `stderr`; returns the exit status.

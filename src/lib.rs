@@ -21,6 +21,7 @@ pub mod output;
 pub mod resource_id;
 pub mod settings;
 pub mod target;
+pub mod tenancy;
 
 use std::process::ExitCode;
 

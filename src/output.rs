@@ -138,6 +138,16 @@ fn source(resource: &Value) -> String {
     }
 }
 
+/// `yes`, `no`, or `?` when the source's tenant could not be told.
+fn cross_tenant(resource: &Value) -> String {
+    match resource.get("crossTenant") {
+        Some(Value::Bool(true)) => "yes".into(),
+        Some(Value::Bool(false)) => "no".into(),
+        Some(_) => "?".into(),
+        None => String::new(),
+    }
+}
+
 fn list_table(resources: &[Value]) -> String {
     let mut builder = Builder::default();
     builder.push_record([
@@ -156,6 +166,7 @@ fn list_table(resources: &[Value]) -> String {
             field(resource.get("kind")),
             property("provisioningState"),
             source(resource),
+            cross_tenant(resource),
             property("consumerGroup"),
             property("tableName"),
             property("dataFormat"),
@@ -172,6 +183,9 @@ fn details_table(resource: &Value) -> String {
     builder.push_record(["state".to_string(), property("provisioningState")]);
     builder.push_record(["location".to_string(), field(resource.get("location"))]);
     builder.push_record(["id".to_string(), field(resource.get("id"))]);
+    if resource.get("crossTenant").is_some() {
+        builder.push_record(["cross-tenant".to_string(), cross_tenant(resource)]);
+    }
     if let Some(Value::Object(properties)) = resource.get("properties") {
         for (key, value) in properties {
             let text = field(Some(value));

@@ -174,7 +174,7 @@ async fn poll(
         if Instant::now() >= deadline {
             return Err(timed_out(started, operation));
         }
-        let response = match client.get(&operation.url).await {
+        let response = match client.poll(&operation.url).await {
             Ok(response) => response,
             // Gone is what a deletion waits for; for anything else a 404 is an error.
             Err(error)

@@ -37,13 +37,10 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         spec.target.name,
         spec.target.database.display()
     ));
-    let (operation, first_delay, accepted) = match write::put(
-        &client,
-        &url,
-        &spec.body(Some(&location)),
-    )
-    .await?
-    {
+    let written = write::put(&client, &url, &spec.body(Some(&location)))
+        .await
+        .map_err(|error| cross_tenant(error, spec, &client))?;
+    let (operation, first_delay, accepted) = match written {
         Written::Answered(response) => {
             let accepted = response.json("the created data connection")?;
             let operation = match Operation::from_response(&client, &response)? {
@@ -95,6 +92,37 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         crate::duration::display(started.elapsed())
     ));
     context.printer.connection(&resource)
+}
+
+/// ARM's "you may not touch the linked source" answers, turned into an error that names each
+/// source's subscription and says what to pass.
+fn cross_tenant(error: ArmError, spec: &ConnectionSpec, client: &ArmClient) -> Error {
+    let linked = match &error {
+        ArmError::Api(api) => {
+            api.code.eq_ignore_ascii_case("LinkedAuthorizationFailed")
+                || api.code.eq_ignore_ascii_case("LinkedInvalidPropertyId")
+                || (api.status.as_u16() == 401
+                    && api.message.to_ascii_lowercase().contains("auxiliary"))
+        }
+        _ => false,
+    };
+    if !linked {
+        return error.into();
+    }
+    let resource = serde_json::json!({ "properties": spec.properties });
+    let sources = crate::tenancy::source_ids(&resource)
+        .into_iter()
+        .filter(|id| {
+            !id.subscription()
+                .eq_ignore_ascii_case(&spec.target.database.subscription)
+        })
+        .map(|id| (id.to_string(), id.subscription().to_string()))
+        .collect();
+    Error::CrossTenant {
+        error,
+        sources,
+        had_auxiliary: client.has_auxiliary(),
+    }
 }
 
 /// A PUT never reports `Gone`; kept as an error rather than a panic all the same.

@@ -1,17 +1,23 @@
-//! `adxconn list`: the data connections of one database, all pages.
+//! `adxconn list`: the data connections of one database, all pages, each marked when its
+//! source is in another tenant.
 
 use crate::cli::ListArgs;
 use crate::error::Error;
 use crate::target::DatabaseRef;
+use crate::tenancy::Tenancy;
 
 use super::Context;
 
 pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
     let database = DatabaseRef::resolve(&args.database)?;
     let client = context.client()?;
-    let connections = client
+    let mut connections = client
         .list(&client.url(&database.connections_path()))
         .await?;
+    let mut tenancy = Tenancy::new(&client).await;
+    for connection in &mut connections {
+        tenancy.mark(connection).await;
+    }
     context.status.info(&match connections.len() {
         0 => format!("No data connections in `{}`", database.display()),
         1 => format!("1 data connection in `{}`", database.display()),

@@ -1,8 +1,9 @@
-//! `adxconn show`: one GET.
+//! `adxconn show`: one GET, and whether its source is in another tenant.
 
 use crate::cli::ShowArgs;
 use crate::error::Error;
 use crate::target::ConnectionRef;
+use crate::tenancy::Tenancy;
 
 use super::Context;
 
@@ -10,7 +11,7 @@ pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
     let target = ConnectionRef::locate(&args.locate)?;
     let client = context.client()?;
     let url = client.url(&target.path());
-    let resource = match client.get(&url).await {
+    let mut resource = match client.get(&url).await {
         Ok(response) => response.json("the data connection")?,
         Err(error) if error.status() == Some(404) => {
             return Err(Error::NotFound {
@@ -20,5 +21,13 @@ pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
         }
         Err(error) => return Err(error.into()),
     };
+    if !resource.is_object() {
+        return Err(crate::arm::ArmError::Decode {
+            what: "the data connection".into(),
+            problem: "the answer was not a JSON object".into(),
+        }
+        .into());
+    }
+    Tenancy::new(&client).await.mark(&mut resource).await;
     context.printer.connection(&resource)
 }
