@@ -79,6 +79,37 @@ impl Response {
     }
 }
 
+/// One page of an ARM collection: `{"value": [...], "nextLink": "..."}`.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub items: Vec<Value>,
+    pub next_link: Option<String>,
+}
+
+impl Page {
+    /// Reads a page; `value` may be missing or `null` (an empty page), anything else is an error.
+    pub fn parse(body: &[u8]) -> Result<Page, ArmError> {
+        let decode = |problem: &str| ArmError::Decode {
+            what: "a list page".into(),
+            problem: problem.to_string(),
+        };
+        let page: Value = serde_json::from_slice(body).map_err(|e| decode(&e.to_string()))?;
+        if !page.is_object() {
+            return Err(decode("it is not a JSON object"));
+        }
+        let items = match page.get("value") {
+            Some(Value::Array(values)) => values.clone(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => return Err(decode("`value` is not an array")),
+        };
+        let next_link = match page.get("nextLink") {
+            Some(Value::String(link)) if !link.is_empty() => Some(link.clone()),
+            _ => None,
+        };
+        Ok(Page { items, next_link })
+    }
+}
+
 pub struct ArmClient {
     http: reqwest::Client,
     endpoint: Url,
@@ -146,20 +177,11 @@ impl ArmClient {
                     problem: format!("it did not end after {MAX_PAGES} pages"),
                 });
             }
-            let page = self.get(&url).await?.json("a list page")?;
-            match page.get("value") {
-                Some(Value::Array(values)) => items.extend(values.iter().cloned()),
-                None | Some(Value::Null) => {}
-                Some(_) => {
-                    return Err(ArmError::Decode {
-                        what: "a list page".into(),
-                        problem: "`value` is not an array".into(),
-                    })
-                }
-            }
-            next = match page.get("nextLink") {
-                Some(Value::String(link)) if !link.is_empty() => Some(self.checked_link(link)?),
-                _ => None,
+            let page = Page::parse(&self.get(&url).await?.body)?;
+            items.extend(page.items);
+            next = match page.next_link {
+                Some(link) => Some(self.checked_link(&link)?),
+                None => None,
             };
         }
         Ok(items)

@@ -148,7 +148,8 @@ fn cross_tenant(resource: &Value) -> String {
     }
 }
 
-fn list_table(resources: &[Value]) -> String {
+/// The `list` table.
+pub fn list_table(resources: &[Value]) -> String {
     let mut builder = Builder::default();
     builder.push_record([
         "NAME",
@@ -175,7 +176,8 @@ fn list_table(resources: &[Value]) -> String {
     render(builder)
 }
 
-fn details_table(resource: &Value) -> String {
+/// The `show` table: one row per set field.
+pub fn details_table(resource: &Value) -> String {
     let mut builder = Builder::default();
     let property = |key: &str| field(resource.get("properties").and_then(|p| p.get(key)));
     builder.push_record(["name".to_string(), short_name(resource)]);

@@ -55,10 +55,14 @@ impl<'a> Tenancy<'a> {
         }
     }
 
-    /// Adds `"crossTenant": true|false` (or `null` when it could not be told) to a connection.
-    pub async fn mark(&mut self, resource: &mut Value) {
+    /// Adds `"crossTenant": true|false` (or `null` when it could not be told) to a connection
+    /// of a cluster in `cluster_subscription` (whose tenant is ours: we reached the cluster).
+    pub async fn mark(&mut self, resource: &mut Value, cluster_subscription: &str) {
         let mut cross = Some(false);
-        for source in source_ids(resource) {
+        for source in source_ids(resource)
+            .iter()
+            .filter(|id| !id.subscription().eq_ignore_ascii_case(cluster_subscription))
+        {
             match self.owns(source.subscription()).await {
                 Some(true) => {}
                 Some(false) => {

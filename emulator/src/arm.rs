@@ -2,17 +2,19 @@
 //! request, and the handlers for subscriptions, clusters, databases, data
 //! connections and operation results.
 //!
-//! Checks run in ARM's order: fault injection, bearer token, route, then
-//! api-version, subscription (and its tenant), role, parent resources, and
-//! finally the handler.
+//! Checks run in ARM's order: fault injection, bearer token, auxiliary
+//! tokens, route, then api-version, subscription (and its tenant), role,
+//! parent resources, linked (cross-tenant) scopes of writes, and finally the
+//! handler.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
 
-use crate::faults::Fault;
+use crate::faults::{fault_name, Fault};
 use crate::http::{Outcome, Reply};
-use crate::log::RecordedRequest;
+use crate::linked::{auxiliary_tokens, check_linked_scopes, BodyShape};
+use crate::log::{is_write, RecordedRequest};
 use crate::operation::{Action, ConnectionKey, Operation, StatusUrlKind};
 use crate::schema::{is_valid_name, validate, DataConnectionBody};
 use crate::state::{State, StoredConnection};
@@ -33,8 +35,18 @@ const SUBSCRIPTION_API_VERSIONS: &[&str] =
 const DATA_CONNECTION_TYPE: &str = "Microsoft.Kusto/clusters/databases/dataConnections";
 
 pub(crate) fn handle(state: &mut State, req: &RecordedRequest) -> Outcome {
-    let fault = state.faults.take(&req.method, &req.path_and_query);
+    let write = is_write(&req.method);
+    if write {
+        state.stats.writes += 1;
+    }
+    // Explicit rules first: a test that injects one wants exactly that
+    // fault; the mix draws only for the requests the rules leave alone.
+    let fault = match state.faults.take(&req.method, &req.path_and_query) {
+        Some(fault) => Some(fault),
+        None => state.mix.as_mut().and_then(|mix| mix.draw(write)),
+    };
     if let Some(fault) = &fault {
+        *state.stats.faults.entry(fault_name(fault)).or_default() += 1;
         if !fault.applies_request() {
             return fault_outcome(fault, req);
         }
@@ -42,7 +54,12 @@ pub(crate) fn handle(state: &mut State, req: &RecordedRequest) -> Outcome {
     let mut reply = route(state, req);
     decorate(&mut reply, req);
     match fault {
-        Some(Fault::LostResponse) => Outcome::Drop,
+        Some(Fault::LostResponse) => {
+            if write && (200..300).contains(&reply.status) {
+                state.stats.lost_writes += 1;
+            }
+            Outcome::Drop
+        }
         _ => Outcome::Reply(reply),
     }
 }
@@ -194,6 +211,10 @@ fn route(state: &mut State, req: &RecordedRequest) -> Reply {
         Ok(claims) => claims,
         Err(reply) => return reply,
     };
+    let auxiliary = match auxiliary_tokens(state, req, unix_now()) {
+        Ok(auxiliary) => auxiliary,
+        Err(reply) => return reply,
+    };
     let (path, query) = req
         .path_and_query
         .split_once('?')
@@ -304,16 +325,39 @@ fn route(state: &mut State, req: &RecordedRequest) -> Reply {
             with_database(state, d, |state, db| list(state, &db, path, &params))
         }
         Route::DataConnection(d, name) => with_database(state, d, |state, db| match method.as_str() {
-            "PUT" => put(state, &db, name, &req.body),
+            "PUT" => match check_linked_scopes(
+                state,
+                &claims,
+                &auxiliary,
+                route.action(&method),
+                path,
+                &req.body,
+                BodyShape::Connection,
+            ) {
+                Ok(()) => put(state, &db, name, &req.body),
+                Err(reply) => reply,
+            },
+            // A delete touches only the connection, never its source.
             "DELETE" => delete(state, &db, name),
             _ => get(state, &db, name),
         }),
         Route::CheckNameAvailability(d) => {
             with_database(state, d, |state, db| check_name(state, &db, &req.body))
         }
-        Route::DataConnectionValidation(d) => {
-            with_database(state, d, |_, db| validate_connection(&db, &req.body))
-        }
+        Route::DataConnectionValidation(d) => with_database(state, d, |state, db| {
+            match check_linked_scopes(
+                state,
+                &claims,
+                &auxiliary,
+                route.action(&method),
+                path,
+                &req.body,
+                BodyShape::Validation,
+            ) {
+                Ok(()) => validate_connection(&db, &req.body),
+                Err(reply) => reply,
+            }
+        }),
     }
 }
 
@@ -348,7 +392,7 @@ fn check_api_version(route: &Route, version: Option<&str>) -> Result<(), Reply> 
     }
 }
 
-fn unauthorized(code: &str, message: String) -> Reply {
+pub(crate) fn unauthorized(code: &str, message: String) -> Reply {
     let challenge = format!(
         "Bearer authorization_uri=\"https://login.microsoftonline.com/\", error=\"invalid_token\", error_description=\"{}\"",
         message.replace('"', "'")
@@ -734,6 +778,13 @@ fn put(state: &mut State, db: &Database, name: &str, body: &str) -> Reply {
             "x-ms-ratelimit-remaining-subscription-resource-requests",
             "199",
         );
+    if action == Action::Create {
+        *state
+            .stats
+            .creations
+            .entry(conn.id().to_ascii_lowercase())
+            .or_default() += 1;
+    }
     state.connections.insert(key, conn);
     with_retry_after(reply, state.settings.poll_retry_after)
 }

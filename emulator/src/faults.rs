@@ -6,6 +6,13 @@
 //! answer instead of ARM are decided before anything is applied; faults that
 //! lose the answer ([`Fault::LostResponse`]) let the request take effect
 //! first, which is what makes retries of non-idempotent calls interesting.
+//!
+//! A [`FaultMix`] adds background noise for soak tests: every ARM request
+//! that no rule claims draws from a deterministic generator seeded by
+//! [`FaultMix::seed`]. Each request consumes exactly two draws whatever its
+//! method or outcome, so the n-th ARM request handled always meets the same
+//! luck: a run is reproducible up to the interleaving of concurrent clients,
+//! never dependent on timing.
 
 use std::collections::VecDeque;
 
@@ -120,6 +127,131 @@ impl Faults {
     }
 }
 
+/// Probabilities (each 0 to 1) of random faults on ARM requests no
+/// [`FaultRule`] claims. They are stacked in field order on one uniform draw,
+/// so their sum should not exceed 1 (what exceeds it is cut off); negative
+/// or NaN values count as 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultMix {
+    pub seed: u64,
+    /// 429 `SubscriptionRequestsThrottled` with `Retry-After: 1`.
+    pub throttle: f64,
+    /// 500, 502, 503 or 504 (chosen by a second draw), nothing applied.
+    pub server_error: f64,
+    /// The connection closed before anything is applied.
+    pub drop_connection: f64,
+    /// Writes only: applied and committed, then the connection closed.
+    pub lost_response: f64,
+    /// Writes only: Kusto's 409 `ServiceIsInMaintenance`, nothing applied.
+    pub conflict: f64,
+}
+
+impl FaultMix {
+    /// A mix with no faults; set the probabilities wanted.
+    pub fn new(seed: u64) -> FaultMix {
+        FaultMix {
+            seed,
+            throttle: 0.0,
+            server_error: 0.0,
+            drop_connection: 0.0,
+            lost_response: 0.0,
+            conflict: 0.0,
+        }
+    }
+}
+
+/// The statuses a random server error picks from.
+const SERVER_ERRORS: [u16; 4] = [500, 502, 503, 504];
+
+/// A [`FaultMix`] and its generator.
+#[derive(Debug)]
+pub(crate) struct MixState {
+    mix: FaultMix,
+    rng: SplitMix64,
+}
+
+impl MixState {
+    pub(crate) fn new(mix: FaultMix) -> MixState {
+        MixState {
+            rng: SplitMix64(mix.seed),
+            mix,
+        }
+    }
+
+    /// The random fault for the next ARM request, if any. `is_write` gates
+    /// the write-only faults; their share of the draw is kept either way so
+    /// reads and writes see the same sequence.
+    pub(crate) fn draw(&mut self, is_write: bool) -> Option<Fault> {
+        let roll = self.rng.next_unit();
+        let pick = self.rng.next_u64();
+        let p = |x: f64| if x.is_nan() { 0.0 } else { x.max(0.0) };
+        let m = &self.mix;
+        let server_error = SERVER_ERRORS
+            .get(usize::try_from(pick % 4).unwrap_or(0))
+            .copied()
+            .unwrap_or(500);
+        let choices = [
+            (
+                p(m.throttle),
+                Some(Fault::Throttle {
+                    retry_after_secs: 1,
+                }),
+            ),
+            (p(m.server_error), Some(Fault::Status(server_error))),
+            (p(m.drop_connection), Some(Fault::DropConnection)),
+            (p(m.lost_response), is_write.then_some(Fault::LostResponse)),
+            (
+                p(m.conflict),
+                is_write.then(|| Fault::Conflict {
+                    code: "ServiceIsInMaintenance".to_owned(),
+                }),
+            ),
+        ];
+        let mut upper = 0.0;
+        for (probability, fault) in choices {
+            upper += probability;
+            if roll < upper {
+                return fault;
+            }
+        }
+        None
+    }
+}
+
+/// Steele, Lea and Flood's SplitMix64: tiny, fast, and good enough to
+/// spread faults; not for anything secret.
+#[derive(Debug, Clone)]
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`, from the top 53 bits.
+    fn next_unit(&mut self) -> f64 {
+        #[expect(clippy::cast_precision_loss, reason = "53 bits fit an f64 exactly")]
+        let top = (self.next_u64() >> 11) as f64;
+        top / (1u64 << 53) as f64
+    }
+}
+
+/// The name a fault is counted under in [`Stats::faults`](crate::Stats::faults).
+pub(crate) fn fault_name(fault: &Fault) -> String {
+    match fault {
+        Fault::Throttle { .. } => "throttle".to_owned(),
+        Fault::Status(status) if *status >= 500 => "server_error".to_owned(),
+        Fault::Status(status) => format!("status_{status}"),
+        Fault::DropConnection => "drop_connection".to_owned(),
+        Fault::LostResponse => "lost_response".to_owned(),
+        Fault::Conflict { .. } => "conflict".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,5 +276,84 @@ mod tests {
         let mut faults = Faults::default();
         faults.push(FaultRule::new(Fault::Status(500)).times(0));
         assert_eq!(faults.take("GET", "/"), None);
+    }
+
+    fn mix(seed: u64) -> FaultMix {
+        FaultMix {
+            throttle: 0.1,
+            server_error: 0.1,
+            drop_connection: 0.1,
+            lost_response: 0.1,
+            conflict: 0.1,
+            ..FaultMix::new(seed)
+        }
+    }
+
+    fn names(state: &mut MixState, writes: impl Iterator<Item = bool>) -> Vec<Option<String>> {
+        writes
+            .map(|w| state.draw(w).as_ref().map(fault_name))
+            .collect()
+    }
+
+    #[test]
+    fn mixes_are_reproducible_and_roughly_proportional() {
+        let pattern = || (0..10_000).map(|i| i % 3 == 0);
+        let a = names(&mut MixState::new(mix(7)), pattern());
+        assert_eq!(a, names(&mut MixState::new(mix(7)), pattern()));
+        assert_ne!(a, names(&mut MixState::new(mix(8)), pattern()));
+        let count = |name: &str| a.iter().filter(|n| n.as_deref() == Some(name)).count();
+        for name in ["throttle", "server_error", "drop_connection"] {
+            assert!(
+                (800..1200).contains(&count(name)),
+                "{name}: {}",
+                count(name)
+            );
+        }
+        // Write-only faults hit a third of the requests' share.
+        for name in ["lost_response", "conflict"] {
+            assert!((200..470).contains(&count(name)), "{name}: {}", count(name));
+        }
+        // A read in the write-only band goes unfaulted, but uses up its draw.
+        let reads = names(&mut MixState::new(mix(7)), (0..10_000).map(|_| false));
+        for (read, any) in reads.iter().zip(&a) {
+            match any.as_deref() {
+                Some("lost_response" | "conflict") => assert_eq!(read, &None),
+                _ => assert_eq!(read, any),
+            }
+        }
+    }
+
+    #[test]
+    fn odd_probabilities_are_tamed() {
+        let mut all = MixState::new(FaultMix {
+            throttle: 5.0,
+            server_error: f64::NAN,
+            ..FaultMix::new(1)
+        });
+        assert!((0..100).all(|_| matches!(
+            all.draw(true),
+            Some(Fault::Throttle {
+                retry_after_secs: 1
+            })
+        )));
+        let mut none = MixState::new(FaultMix {
+            throttle: -1.0,
+            server_error: f64::NAN,
+            ..FaultMix::new(1)
+        });
+        assert!((0..100).all(|_| none.draw(true).is_none()));
+        let mut errors = MixState::new(FaultMix {
+            server_error: 1.0,
+            ..FaultMix::new(3)
+        });
+        let mut seen: Vec<u16> = (0..200)
+            .filter_map(|_| match errors.draw(false) {
+                Some(Fault::Status(s)) => Some(s),
+                _ => None,
+            })
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, SERVER_ERRORS);
     }
 }

@@ -14,18 +14,25 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Module map: [`world`] holds the seeded identities and clusters, `server`
-//! owns the listener and the [`Emulator`] handle, `entra` the token endpoint,
-//! `arm` the ARM routes, `schema` the data-connection body rules, `operation`
-//! the long-running operations and their signed status URLs, [`faults`] the
-//! injectable failures and [`log`] the request log.
+//! Module map: [`world`] holds the seeded identities and clusters, `host`
+//! the HTTPS listener, CA and serving thread, `server` the [`Emulator`]
+//! handle, `entra` the token endpoint, `arm` the ARM routes, `linked` the
+//! auxiliary tokens and cross-tenant source checks, `schema` the
+//! data-connection body rules, `operation` the long-running operations and
+//! their signed status URLs, [`faults`] the injectable failures (rules and
+//! the random mix) and [`log`] the request log and [`Stats`]. [`replay`]
+//! serves recorded ARM traffic instead of the emulated model, over the same
+//! `host`.
 
 mod arm;
 mod entra;
 pub mod faults;
+mod host;
 mod http;
+mod linked;
 pub mod log;
 mod operation;
+pub mod replay;
 mod schema;
 mod server;
 mod state;
@@ -34,8 +41,8 @@ mod tls;
 mod token;
 pub mod world;
 
-pub use faults::{Fault, FaultRule};
-pub use log::RecordedRequest;
+pub use faults::{Fault, FaultMix, FaultRule};
+pub use log::{RecordedRequest, Stats};
 pub use server::Emulator;
 pub use world::{demo, App, Cluster, Role, Subscription, Tenant, World};
 

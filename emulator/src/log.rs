@@ -1,5 +1,9 @@
 //! The request log: every request the emulator received, token and ARM alike,
-//! in the order it handled them, for tests to assert on.
+//! in the order it handled them, for tests to assert on; and [`Stats`], the
+//! counters a soak test checks its accounting against (they survive
+//! [`Emulator::clear_requests`](crate::Emulator::clear_requests)).
+
+use std::collections::BTreeMap;
 
 /// One request as the emulator received it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,4 +50,31 @@ pub(crate) fn is_token_path(path: &str) -> bool {
             && oauth.eq_ignore_ascii_case("oauth2")
             && version.eq_ignore_ascii_case("v2.0")
             && token.eq_ignore_ascii_case("token"))
+}
+
+/// What the emulator has seen and done since it started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Requests to ARM, faulted or not.
+    pub arm_requests: usize,
+    /// Requests to the token endpoint.
+    pub token_requests: usize,
+    /// Faults applied, explicit rules and random mix alike, by name:
+    /// `throttle`, `server_error` (any 5xx), `status_{code}` (other
+    /// statuses), `drop_connection`, `lost_response`, `conflict`.
+    pub faults: BTreeMap<String, usize>,
+    /// ARM requests with a write method (PUT, PATCH, POST, DELETE), faulted or not.
+    pub writes: usize,
+    /// Writes that took effect (answered 2xx) but whose answer was lost.
+    pub lost_writes: usize,
+    /// Data connection id (lowercase) → how many times a PUT newly created it
+    /// (the 201 path), lost answers included. Seeded connections do not count.
+    pub creations: BTreeMap<String, usize>,
+}
+
+/// Whether ARM counts `method` as a write.
+pub(crate) fn is_write(method: &str) -> bool {
+    ["PUT", "PATCH", "POST", "DELETE"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method))
 }

@@ -1,29 +1,20 @@
-//! The [`Emulator`] handle and its HTTPS server: a dedicated thread running a
-//! Tokio runtime that accepts TLS connections and serves HTTP/1.1 (with
-//! keep-alive) on each concurrently. Requests are handled synchronously
-//! under the state lock; nothing awaits while holding it.
+//! The [`Emulator`] handle: the emulator's state behind its HTTPS
+//! [`Host`]. Requests are handled synchronously under the state lock;
+//! nothing awaits while holding it.
 
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use http_body_util::{BodyExt as _, Full, Limited};
-use hyper::body::{Bytes, Incoming};
-use hyper::header::{HeaderName, HeaderValue};
-use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tokio::sync::watch;
-use tokio_rustls::TlsAcceptor;
 
-use crate::faults::FaultRule;
-use crate::http::{Outcome, Reply};
-use crate::log::{is_token_path, RecordedRequest};
+use crate::faults::{FaultMix, FaultRule, MixState};
+use crate::host::{Bound, Host};
+use crate::http::Outcome;
+use crate::log::{is_token_path, RecordedRequest, Stats};
 use crate::operation::{ConnectionKey, OperationError, UrlSigner};
 use crate::schema::validate;
 use crate::state::{Shared, State, StoredConnection};
@@ -31,42 +22,21 @@ use crate::text::{now_unix, rfc3339};
 use crate::token::{Claims, ARM_AUDIENCE};
 use crate::world::World;
 
-/// ARM accepts request bodies up to a few MB; data-connection bodies are tiny.
-const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-
 /// A running emulator. Dropping it stops the server and removes its
 /// temporary directory (which holds the CA certificate).
 pub struct Emulator {
     shared: Arc<Shared>,
-    url: String,
-    ca_file: PathBuf,
-    temp_dir: PathBuf,
-    shutdown: watch::Sender<bool>,
-    thread: Option<JoinHandle<()>>,
+    host: Host,
 }
 
 impl fmt::Debug for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Emulator")
-            .field("url", &self.url)
-            .field("ca_file", &self.ca_file)
+            .field("url", &self.host.url())
+            .field("ca_file", &self.host.ca_file())
             .finish_non_exhaustive()
     }
 }
-
-/// The error hyper gets when a request must go unanswered: returning an
-/// error from the service makes hyper close the connection without writing
-/// a response.
-#[derive(Debug)]
-struct Unanswered;
-
-impl fmt::Display for Unanswered {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("connection closed without an answer (injected fault)")
-    }
-}
-
-impl std::error::Error for Unanswered {}
 
 impl Emulator {
     /// Starts an emulator on `127.0.0.1` with an OS-assigned port.
@@ -77,86 +47,32 @@ impl Emulator {
     /// Starts an emulator on `addr`. The certificate covers `127.0.0.1` and
     /// `localhost` only, so other addresses are of little use.
     pub fn start_on(world: World, addr: SocketAddr) -> io::Result<Emulator> {
-        let listener = std::net::TcpListener::bind(addr)?;
-        listener.set_nonblocking(true)?;
-        let local = listener.local_addr()?;
-        let host = if local.ip().is_unspecified() {
-            IpAddr::V4(Ipv4Addr::LOCALHOST)
-        } else {
-            local.ip()
-        };
-        let url = format!("https://{}", SocketAddr::new(host, local.port()));
-
+        let bound = Bound::bind(addr)?;
         let pki = crate::tls::generate()?;
-        let temp_dir = create_temp_dir()?;
-        let ca_file = temp_dir.join("ca.pem");
-        if let Err(e) = std::fs::write(&ca_file, &pki.ca_pem) {
-            let _ = std::fs::remove_dir_all(&temp_dir);
-            return Err(e);
-        }
-
-        let state = State::new(world, url.clone(), UrlSigner::new(&pki.signing_cert_der));
+        let state = State::new(
+            world,
+            bound.url.clone(),
+            UrlSigner::new(&pki.signing_cert_der),
+        );
         let shared = Arc::new(Shared::new(state));
-        let (shutdown, shutdown_rx) = watch::channel(false);
-        let acceptor = TlsAcceptor::from(pki.server_config);
-        let server_shared = Arc::clone(&shared);
-        // The runtime is built and dropped on its own thread: dropping a
-        // runtime inside another one panics, and callers may be async tests.
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let spawned = std::thread::Builder::new()
-            .name("adxconn-emulator".to_owned())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .thread_name("adxconn-emulator-worker")
-                    .enable_all()
-                    .build();
-                let runtime = match runtime {
-                    Ok(runtime) => runtime,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let _ = ready_tx.send(Ok(()));
-                runtime.block_on(serve(listener, acceptor, server_shared, shutdown_rx));
-                // Connections still open are cancelled here.
-                runtime.shutdown_timeout(Duration::from_secs(1));
-            });
-        let started = spawned.and_then(|thread| {
-            ready_rx
-                .recv()
-                .map_err(|_| io::Error::other("the emulator thread exited during start-up"))
-                .and_then(|ready| ready)
-                .map(|()| thread)
-        });
-        let thread = match started {
-            Ok(thread) => thread,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&temp_dir);
-                return Err(e);
-            }
-        };
-
-        Ok(Emulator {
-            shared,
-            url,
-            ca_file,
-            temp_dir,
-            shutdown,
-            thread: Some(thread),
-        })
+        let handler_shared = Arc::clone(&shared);
+        let host = Host::start(
+            bound,
+            &pki,
+            Arc::new(move |request| handle(&handler_shared, request)),
+        )?;
+        Ok(Emulator { shared, host })
     }
 
     /// `https://127.0.0.1:PORT`, without a trailing slash: both the ARM
     /// endpoint and the Entra authority host.
     pub fn url(&self) -> &str {
-        &self.url
+        self.host.url()
     }
 
     /// The CA certificate (PEM) to trust, e.g. through `SSL_CERT_FILE`.
     pub fn ca_file(&self) -> &Path {
-        &self.ca_file
+        self.host.ca_file()
     }
 
     /// Every request received so far, token and ARM, in handling order.
@@ -312,6 +228,18 @@ impl Emulator {
         self.shared.lock().faults.push(rule);
     }
 
+    /// Sets (or, with `None`, removes) a random fault mix for ARM requests
+    /// no injected rule claims, operation polls and reads included, token
+    /// requests never. Setting a mix restarts its generator from the seed.
+    pub fn set_fault_mix(&self, mix: Option<FaultMix>) {
+        self.shared.lock().mix = mix.map(MixState::new);
+    }
+
+    /// Counters since start: requests, faults, writes, creations.
+    pub fn stats(&self) -> Stats {
+        self.shared.lock().stats.clone()
+    }
+
     /// Makes the next operation started (PUT or DELETE) end `Failed` with
     /// this error. A failed create or update leaves the connection
     /// `Failed`; a failed delete leaves it in place, `Failed`.
@@ -345,107 +273,17 @@ impl Emulator {
     }
 }
 
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.shutdown.send(true);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        let _ = std::fs::remove_dir_all(&self.temp_dir);
-    }
-}
-
-fn create_temp_dir() -> io::Result<PathBuf> {
-    let suffix: String = crate::text::random_bytes::<6>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let dir =
-        std::env::temp_dir().join(format!("adxconn-emulator-{}-{suffix}", std::process::id()));
-    std::fs::create_dir(&dir)?;
-    Ok(dir)
-}
-
-async fn serve(
-    listener: std::net::TcpListener,
-    acceptor: TlsAcceptor,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-        return;
-    };
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = shutdown.changed() => return,
-        };
-        let Ok((tcp, _peer)) = accepted else {
-            // Transient accept errors (e.g. too many open files): back off briefly.
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let acceptor = acceptor.clone();
-        let shared = Arc::clone(&shared);
-        tokio::spawn(async move {
-            // A client that fails the handshake (e.g. does not trust the CA)
-            // just loses its connection.
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let service = service_fn(move |req| {
-                let shared = Arc::clone(&shared);
-                async move { respond(&shared, req).await }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(TokioIo::new(tls), service)
-                .await;
-        });
-    }
-}
-
-async fn respond(
-    shared: &Shared,
-    req: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Unanswered> {
-    let (parts, body) = req.into_parts();
-    let body = match Limited::new(body, MAX_BODY_BYTES).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            return Ok(to_response(Reply::arm_error(
-                413,
-                "RequestEntityTooLarge",
-                "The request body is too large or could not be read.",
-            )));
-        }
-    };
-    let mut recorded = RecordedRequest {
-        method: parts.method.as_str().to_owned(),
-        path_and_query: parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&body).into_owned(),
-        status: None,
-    };
-
+/// Handles one request under the state lock, logs it, then tells the
+/// observer (outside the lock, so an observer may call back into the handle).
+fn handle(shared: &Shared, mut recorded: RecordedRequest) -> Outcome {
     let outcome = {
         let mut state = shared.lock();
         state.settle();
         let outcome = if is_token_path(recorded.path()) {
+            state.stats.token_requests += 1;
             Outcome::Reply(crate::entra::handle(&state, &recorded))
         } else {
+            state.stats.arm_requests += 1;
             crate::arm::handle(&mut state, &recorded)
         };
         recorded.status = match &outcome {
@@ -458,22 +296,5 @@ async fn respond(
     if let Some(observer) = shared.observer() {
         observer(&recorded);
     }
-    match outcome {
-        Outcome::Reply(reply) => Ok(to_response(reply)),
-        Outcome::Drop => Err(Unanswered),
-    }
-}
-
-fn to_response(reply: Reply) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(reply.body)));
-    *response.status_mut() =
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let headers = response.headers_mut();
-    for (name, value) in reply.headers {
-        // Values echo client input in places; skip any that are not legal.
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
-            headers.append(name, value);
-        }
-    }
-    response
+    outcome
 }

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use crate::faults::Faults;
-use crate::log::RecordedRequest;
+use crate::faults::{Faults, MixState};
+use crate::log::{RecordedRequest, Stats};
 use crate::operation::{Action, ConnectionKey, Operation, OperationError, UrlSigner};
 use crate::schema::{echo_properties, render_properties, KindSchema};
 use crate::token::TokenSigner;
@@ -109,7 +109,10 @@ pub(crate) struct State {
     pub operations: HashMap<String, Operation>,
     pub settings: Settings,
     pub faults: Faults,
+    /// The random fault mix, when one is set.
+    pub mix: Option<MixState>,
     pub log: Vec<RecordedRequest>,
+    pub stats: Stats,
     /// Status-URL GETs served.
     pub polls: usize,
 }
@@ -125,7 +128,9 @@ impl State {
             operations: HashMap::new(),
             settings: Settings::default(),
             faults: Faults::default(),
+            mix: None,
             log: Vec::new(),
+            stats: Stats::default(),
             polls: 0,
         }
     }

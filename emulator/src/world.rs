@@ -58,14 +58,14 @@ pub struct Cluster {
 /// The values [`World::demo`] seeds. The secrets are public on purpose.
 pub mod demo {
     /// The tenant that owns [`SUBSCRIPTION`].
-    pub const TENANT: &str = "72f988bf-0000-4000-8000-00000000e001";
+    pub const TENANT: &str = "10000000-0000-4000-8000-000000000001";
     /// A Contributor app in [`TENANT`] and, as a multi-tenant app, in [`OTHER_TENANT`].
-    pub const CLIENT_ID: &str = "0a1b2c3d-0000-4000-8000-00000000a001";
+    pub const CLIENT_ID: &str = "20000000-0000-4000-8000-000000000001";
     pub const CLIENT_SECRET: &str = "emulator-secret-not-for-production";
     /// A Reader app in [`TENANT`].
-    pub const READER_CLIENT_ID: &str = "0a1b2c3d-0000-4000-8000-00000000a002";
+    pub const READER_CLIENT_ID: &str = "20000000-0000-4000-8000-000000000002";
     pub const READER_CLIENT_SECRET: &str = "emulator-reader-secret-not-for-production";
-    pub const SUBSCRIPTION: &str = "5ab3c2d1-0000-4000-8000-00000000c001";
+    pub const SUBSCRIPTION: &str = "30000000-0000-4000-8000-000000000001";
     pub const RESOURCE_GROUP: &str = "rg-adx";
     pub const CLUSTER: &str = "adxdemo";
     pub const DATABASE: &str = "telemetry";
@@ -73,9 +73,9 @@ pub mod demo {
     pub const STAGING_DATABASE: &str = "staging";
     pub const LOCATION: &str = "West Europe";
     /// A second tenant, for cross-tenant sources.
-    pub const OTHER_TENANT: &str = "72f988bf-0000-4000-8000-00000000e002";
+    pub const OTHER_TENANT: &str = "10000000-0000-4000-8000-000000000002";
     /// A subscription in [`OTHER_TENANT`].
-    pub const OTHER_SUBSCRIPTION: &str = "5ab3c2d1-0000-4000-8000-00000000c002";
+    pub const OTHER_SUBSCRIPTION: &str = "30000000-0000-4000-8000-000000000002";
 }
 
 impl World {

@@ -194,14 +194,15 @@ async fn poll(
         };
         unreadable = 0;
         let state = match operation.protocol {
-            Protocol::AsyncOperation => {
-                read_status(&response.json("the operation status")?, operation)?
-            }
+            Protocol::AsyncOperation => read_status(
+                &response.json("the operation status")?,
+                operation.url.as_str(),
+            )?,
             Protocol::Location => {
                 if response.status.as_u16() == 202 {
-                    State::Running("Running".into(), None)
+                    Progress::Running("Running".into(), None)
                 } else {
-                    State::Succeeded
+                    Progress::Succeeded
                 }
             }
             Protocol::ProvisioningState | Protocol::Absence => {
@@ -211,18 +212,18 @@ async fn poll(
                     .and_then(Value::as_str)
                     // ARM: no provisioningState means Succeeded.
                     .unwrap_or("Succeeded");
-                match classify(provisioning, None, None, operation)? {
+                match classify(provisioning, None, None, operation.url.as_str())? {
                     // Still there: a deletion is not done until the resource is gone.
-                    State::Succeeded if operation.protocol == Protocol::Absence => {
-                        State::Running(provisioning.to_string(), None)
+                    Progress::Succeeded if operation.protocol == Protocol::Absence => {
+                        Progress::Running(provisioning.to_string(), None)
                     }
                     state => state,
                 }
             }
         };
         match state {
-            State::Succeeded => return Ok(()),
-            State::Running(name, percent) => {
+            Progress::Succeeded => return Ok(()),
+            Progress::Running(name, percent) => {
                 let shown = match percent {
                     Some(percent) => format!("{name} ({percent:.0}%)"),
                     None => name,
@@ -240,12 +241,16 @@ async fn poll(
     }
 }
 
-enum State {
+/// Where an operation stands; an operation that ended `Failed`/`Canceled` is an `Err`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
     Succeeded,
+    /// Still running: the status as ARM spelled it, and the percentage done if known.
     Running(String, Option<f64>),
 }
 
-fn read_status(body: &Value, operation: &Operation) -> Result<State, ArmError> {
+/// Reads an `Azure-AsyncOperation` status body; `url` is named in a failure.
+pub fn read_status(body: &Value, url: &str) -> Result<Progress, ArmError> {
     let Some(name) = body.get("status").and_then(Value::as_str) else {
         return Err(ArmError::Decode {
             what: "the operation status".into(),
@@ -258,17 +263,17 @@ fn read_status(body: &Value, operation: &Operation) -> Result<State, ArmError> {
         .and_then(Value::as_f64)
         .map(|p| if p <= 1.0 { p * 100.0 } else { p })
         .filter(|p| p.is_finite());
-    classify(name, percent, body.get("error"), operation)
+    classify(name, percent, body.get("error"), url)
 }
 
 fn classify(
     name: &str,
     percent: Option<f64>,
     error: Option<&Value>,
-    operation: &Operation,
-) -> Result<State, ArmError> {
+    url: &str,
+) -> Result<Progress, ArmError> {
     if name.eq_ignore_ascii_case("succeeded") {
-        return Ok(State::Succeeded);
+        return Ok(Progress::Succeeded);
     }
     if name.eq_ignore_ascii_case("failed") || name.eq_ignore_ascii_case("canceled") {
         let field = |key: &str| {
@@ -282,10 +287,10 @@ fn classify(
             status: name.to_string(),
             code: field("code").unwrap_or_else(|| name.to_string()),
             message: field("message").unwrap_or_else(|| "Azure gave no reason".into()),
-            operation: operation.url.to_string(),
+            operation: url.to_string(),
         });
     }
-    Ok(State::Running(name.to_string(), percent))
+    Ok(Progress::Running(name.to_string(), percent))
 }
 
 fn is_unreadable(error: &ArmError) -> bool {
@@ -319,18 +324,23 @@ mod tests {
 
     #[test]
     fn statuses_are_case_insensitive() {
-        let operation = Operation::for_resource(&Url::parse("https://x/y").unwrap());
+        let url = "https://x/y";
+        assert_eq!(
+            classify("SUCCEEDED", None, None, url).unwrap(),
+            Progress::Succeeded
+        );
         assert!(matches!(
-            classify("SUCCEEDED", None, None, &operation),
-            Ok(State::Succeeded)
+            classify("InProgress", None, None, url),
+            Ok(Progress::Running(..))
         ));
-        assert!(matches!(
-            classify("InProgress", None, None, &operation),
-            Ok(State::Running(..))
-        ));
+        let running = serde_json::json!({"status": "Running", "percentComplete": 0.5});
+        assert_eq!(
+            read_status(&running, url).unwrap(),
+            Progress::Running("Running".into(), Some(50.0))
+        );
         let failed =
             serde_json::json!({"status":"failed","error":{"code":"Boom","message":"it broke"}});
-        match read_status(&failed, &operation) {
+        match read_status(&failed, url) {
             Err(ArmError::OperationFailed { code, message, .. }) => {
                 assert_eq!(code, "Boom");
                 assert_eq!(message, "it broke");

@@ -16,7 +16,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
         .await?;
     let mut tenancy = Tenancy::new(&client).await;
     for connection in &mut connections {
-        tenancy.mark(connection).await;
+        tenancy.mark(connection, &database.subscription).await;
     }
     context.status.info(&match connections.len() {
         0 => format!("No data connections in `{}`", database.display()),

@@ -28,6 +28,9 @@ pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
         }
         .into());
     }
-    Tenancy::new(&client).await.mark(&mut resource).await;
+    Tenancy::new(&client)
+        .await
+        .mark(&mut resource, &target.database.subscription)
+        .await;
     context.printer.connection(&resource)
 }

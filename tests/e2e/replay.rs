@@ -1,1 +1,201 @@
-//! Replays real recorded ARM traffic (see tests/fixtures/README.md).
+//! Real recorded ARM traffic (tests/fixtures/README.md) and odd answers a proxy or a future
+//! service version might give, replayed to the real binary.
+
+use adxconn_emulator::replay::{load_powershell_recording, Exchange, Replay};
+
+use crate::support::{adxconn, finish, Run};
+
+const RECORDING: &str = include_str!("../fixtures/Remove-AzKustoDataConnection.Recording.json");
+const SUBSCRIPTION: &str = "e8257c73-24c5-4791-94dc-8b7901c90dbf";
+const TARGET: [&str; 10] = [
+    "--subscription",
+    SUBSCRIPTION,
+    "-g",
+    "PWSH-SDK-2ekhd9",
+    "--cluster",
+    "pssdk2ekhd9",
+    "--database",
+    "TestDb",
+    "-n",
+    "event-hub-dc",
+];
+
+fn run(replay: &Replay, args: &[&str]) -> Run {
+    finish(adxconn(replay.url(), replay.ca_file(), args))
+}
+
+fn with_target(verb: &[&str], extra: &[&str]) -> Vec<String> {
+    verb.iter()
+        .chain(TARGET.iter())
+        .chain(extra.iter())
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[test]
+fn the_recorded_create_poll_get_delete_poll_lifecycle() {
+    let exchanges = load_powershell_recording(RECORDING).unwrap();
+    assert_eq!(exchanges.len(), 6);
+    let hub = format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/PWSH-SDK-2ekhd9/providers/Microsoft.EventHub/namespaces/EHNamespace2ekhd9/eventhubs/eh2ekhd9");
+    let replay = Replay::start(exchanges).unwrap();
+
+    // PUT → 201 + Azure-AsyncOperation (a signed ~3.5 KB URL with `East%20US`) → poll → GET.
+    let create = with_target(
+        &["create", "eventhub"],
+        &[
+            "--eventhub-id",
+            &hub,
+            "--compression",
+            "none",
+            "--location",
+            "East US",
+            "-o",
+            "json",
+        ],
+    );
+    let created = run(
+        &replay,
+        &create.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    created.expect(0);
+    assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
+    let resource = created.json();
+    assert_eq!(resource["properties"]["provisioningState"], "Succeeded");
+    // The live service's way of saying "unset" comes through as is.
+    assert_eq!(resource["properties"]["tableName"], "");
+    assert_eq!(
+        resource["properties"]["managedIdentityResourceId"],
+        serde_json::Value::Null
+    );
+    assert!(resource["id"]
+        .as_str()
+        .unwrap()
+        .contains("/Clusters/pssdk2ekhd9/Databases/TestDb/DataConnections/"));
+    assert_eq!(replay.served(), 3);
+
+    // DELETE → 202 + Location + Azure-AsyncOperation → poll (percentComplete 1.0) → done.
+    let delete = with_target(&["delete", "--yes"], &[]);
+    let deleted = run(
+        &replay,
+        &delete.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    deleted.expect(0);
+    assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
+    // The sixth exchange, the GET of the Location URL, is for clients without
+    // Azure-AsyncOperation; its status already said Succeeded.
+    assert_eq!(replay.served(), 5);
+}
+
+fn exchange(method: &str, path: &str, status: u16, content_type: &str, body: &str) -> Exchange {
+    Exchange {
+        method: method.into(),
+        url: format!("https://management.azure.com{path}"),
+        status,
+        headers: vec![("Content-Type".into(), content_type.into())],
+        body: body.into(),
+    }
+}
+
+const DB: &str = "/subscriptions/e8257c73-24c5-4791-94dc-8b7901c90dbf/resourceGroups/PWSH-SDK-2ekhd9/providers/Microsoft.Kusto/clusters/pssdk2ekhd9/databases/TestDb";
+
+#[test]
+fn a_list_with_unknown_kinds_nulls_and_extra_fields_is_shown() {
+    let page2 = format!("{DB}/dataConnections?api-version=2025-02-14&$skiptoken=2");
+    let first = format!(
+        r#"{{"value":[{{"name":"pssdk2ekhd9/TestDb/cosmos","kind":"CosmosDb","properties":{{"cosmosDbAccountResourceId":"/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/acct","tableName":null,"provisioningState":"Succeeded","brandNewField":{{"x":1}}}}}}],"nextLink":"https://management.azure.com{page2}"}}"#
+    );
+    let second = r#"{"value":[{"name":"pssdk2ekhd9/TestDb/future","kind":"SomethingNew2030","properties":null,"extra":[1,2,3]},{"kind":null}]}"#;
+    let replay = Replay::start(vec![
+        exchange(
+            "GET",
+            &format!("{DB}/dataConnections?api-version=2025-02-14"),
+            200,
+            "application/json",
+            &first,
+        ),
+        exchange("GET", &page2, 200, "application/json", second),
+    ])
+    .unwrap();
+    let args = [
+        "list",
+        "--subscription",
+        SUBSCRIPTION,
+        "-g",
+        "PWSH-SDK-2ekhd9",
+        "--cluster",
+        "pssdk2ekhd9",
+        "--database",
+        "TestDb",
+    ];
+    let table = run(&replay, &args);
+    table.expect(0);
+    assert!(
+        table.stdout.contains("CosmosDb") && table.stdout.contains("SomethingNew2030"),
+        "{}",
+        table.stdout
+    );
+    assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
+}
+
+#[test]
+fn an_html_error_page_from_a_proxy_is_a_clear_error() {
+    let replay = Replay::start(vec![exchange(
+        "GET",
+        &format!("{DB}/dataConnections/x?api-version=2025-02-14"),
+        403,
+        "text/html",
+        "<html><body><h1>Access denied by corporate proxy</h1></body></html>",
+    )])
+    .unwrap();
+    let args = [
+        "show",
+        "--subscription",
+        SUBSCRIPTION,
+        "-g",
+        "PWSH-SDK-2ekhd9",
+        "--cluster",
+        "pssdk2ekhd9",
+        "--database",
+        "TestDb",
+        "-n",
+        "x",
+    ];
+    let shown = run(&replay, &args);
+    shown.expect(3);
+    assert!(shown.stderr.contains("HTML page"), "{}", shown.stderr);
+    assert!(!shown.stderr.contains("panicked"));
+}
+
+#[test]
+fn a_200_with_an_empty_body_is_a_clear_error() {
+    let replay = Replay::start(vec![exchange(
+        "GET",
+        &format!("{DB}/dataConnections/x?api-version=2025-02-14"),
+        200,
+        "application/json",
+        "",
+    )])
+    .unwrap();
+    let args = [
+        "show",
+        "--subscription",
+        SUBSCRIPTION,
+        "-g",
+        "PWSH-SDK-2ekhd9",
+        "--cluster",
+        "pssdk2ekhd9",
+        "--database",
+        "TestDb",
+        "-n",
+        "x",
+        "-o",
+        "json",
+    ];
+    let shown = run(&replay, &args);
+    shown.expect(1);
+    assert!(
+        shown.stderr.contains("not a JSON object"),
+        "{}",
+        shown.stderr
+    );
+}

@@ -141,34 +141,13 @@ impl TestEnv {
 
     /// `adxconn args…` with the pinned environment, not yet started.
     pub fn command<S: AsRef<str>>(&self, args: &[S]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_adxconn"));
-        command.args(args.iter().map(AsRef::as_ref));
-        // Nothing from the developer's or CI's own Azure setup leaks in.
-        for (key, _) in std::env::vars() {
-            if key.starts_with("AZURE_")
-                || key.starts_with("ADXCONN_")
-                || key.to_ascii_uppercase().ends_with("_PROXY")
-                || key == "SSL_CERT_FILE"
-                || key == "RUST_BACKTRACE"
-            {
-                command.env_remove(&key);
-            }
-        }
-        command
-            .env("ADXCONN_ARM_ENDPOINT", self.emulator.url())
-            .env("AZURE_AUTHORITY_HOST", self.emulator.url())
-            .env("SSL_CERT_FILE", self.emulator.ca_file())
-            .env("AZURE_TENANT_ID", demo::TENANT)
-            .env("AZURE_CLIENT_ID", demo::CLIENT_ID)
-            .env("AZURE_CLIENT_SECRET", demo::CLIENT_SECRET)
-            .env("RUST_BACKTRACE", "1");
+        let mut command = adxconn(self.emulator.url(), self.emulator.ca_file(), args);
         for (key, value) in &self.env {
             match value {
                 Some(value) => command.env(key, value),
                 None => command.env_remove(key),
             };
         }
-        command.stdin(Stdio::null());
         command
     }
 
@@ -208,6 +187,43 @@ impl TestEnv {
             .iter()
             .filter(|r| r.method == method && r.path_and_query.contains(needle))
             .count()
+    }
+}
+
+/// `adxconn args…` pointed at a server (emulator or replay) at `url` whose CA is `ca_file`, as
+/// the demo service principal, with nothing from the developer's or CI's own Azure setup.
+pub fn adxconn<S: AsRef<str>>(url: &str, ca_file: &std::path::Path, args: &[S]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_adxconn"));
+    command.args(args.iter().map(AsRef::as_ref));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("AZURE_")
+            || key.starts_with("ADXCONN_")
+            || key.to_ascii_uppercase().ends_with("_PROXY")
+            || key == "SSL_CERT_FILE"
+            || key == "RUST_BACKTRACE"
+        {
+            command.env_remove(&key);
+        }
+    }
+    command
+        .env("ADXCONN_ARM_ENDPOINT", url)
+        .env("AZURE_AUTHORITY_HOST", url)
+        .env("SSL_CERT_FILE", ca_file)
+        .env("AZURE_TENANT_ID", demo::TENANT)
+        .env("AZURE_CLIENT_ID", demo::CLIENT_ID)
+        .env("AZURE_CLIENT_SECRET", demo::CLIENT_SECRET)
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs a command to completion.
+pub fn finish(mut command: Command) -> Run {
+    let output = command.output().expect("adxconn runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
 }
 
