@@ -156,6 +156,7 @@ pub fn list_table(resources: &[Value]) -> String {
         "KIND",
         "STATE",
         "SOURCE",
+        "CROSS-TENANT",
         "CONSUMER GROUP",
         "TABLE",
         "FORMAT",

@@ -5,6 +5,7 @@ mod support;
 
 mod auth;
 mod create;
+mod cross_tenant;
 mod errors;
 mod inputs;
 mod lifecycle;

@@ -25,6 +25,14 @@ pub fn iothub_id() -> String {
     )
 }
 
+/// Sources in the other tenant's subscription.
+pub fn partner_eventhub_id() -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/rg-partner/providers/Microsoft.EventHub/namespaces/ns-partner/eventhubs/orders",
+        demo::OTHER_SUBSCRIPTION
+    )
+}
+
 pub fn storage_id() -> String {
     format!(
         "/subscriptions/{}/resourceGroups/rg-sources/providers/Microsoft.Storage/storageAccounts/stlanding",
@@ -167,9 +175,11 @@ impl TestEnv {
             }
         }
         for request in self.emulator.requests() {
-            if let Some(authorization) = request.header("authorization") {
-                if let Some(token) = authorization.strip_prefix("Bearer ") {
-                    secrets.push(token.to_string());
+            for header in ["authorization", "x-ms-authorization-auxiliary"] {
+                for entry in request.header(header).unwrap_or_default().split(',') {
+                    if let Some(token) = entry.trim().strip_prefix("Bearer ") {
+                        secrets.push(token.to_string());
+                    }
                 }
             }
         }
