@@ -294,7 +294,12 @@ fn list_marks_cross_tenant_connections_and_delete_needs_no_aux_token() {
     let mut table = vec!["list".to_string()];
     table.extend(database_flags());
     let shown = env.run(&table);
-    assert!(shown.stdout.contains("CROSS-TENANT"), "{} {}", shown.stdout, shown.stderr);
+    assert!(
+        shown.stdout.contains("CROSS-TENANT"),
+        "{} {}",
+        shown.stdout,
+        shown.stderr
+    );
     assert!(
         shown
             .stdout

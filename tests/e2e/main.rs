@@ -11,3 +11,4 @@ mod inputs;
 mod lifecycle;
 mod reliability;
 mod replay;
+mod soak;
