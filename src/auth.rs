@@ -148,16 +148,7 @@ impl Credential {
                 tenant,
                 client_id,
                 credential,
-            } => credential
-                .get_token(&[scope], None)
-                .await
-                .map(|access| access.token)
-                .map_err(|source| AuthError::Token {
-                    tenant: tenant.clone(),
-                    client_id: client_id.clone(),
-                    auxiliary: false,
-                    source: Box::new(source),
-                }),
+            } => secret_token(credential, tenant, client_id, scope, false).await,
         }
     }
 
@@ -192,6 +183,26 @@ fn secret_credential(
     .map_err(|source| AuthError::Setup {
         source: Box::new(source),
     })
+}
+
+/// A token from a client-secret credential, its failure naming the tenant and client.
+async fn secret_token(
+    credential: &ClientSecretCredential,
+    tenant: &str,
+    client_id: &str,
+    scope: &str,
+    auxiliary: bool,
+) -> Result<Secret, AuthError> {
+    credential
+        .get_token(&[scope], None)
+        .await
+        .map(|access| access.token)
+        .map_err(|source| AuthError::Token {
+            tenant: tenant.to_string(),
+            client_id: client_id.to_string(),
+            auxiliary,
+            source: Box::new(source),
+        })
 }
 
 /// ARM's limit on `x-ms-authorization-auxiliary` entries.
@@ -285,16 +296,7 @@ impl Auxiliary {
                     tenant,
                     client_id,
                     credential,
-                } => credential
-                    .get_token(&[scope], None)
-                    .await
-                    .map(|access| access.token)
-                    .map_err(|source| AuthError::Token {
-                        tenant: tenant.clone(),
-                        client_id: client_id.clone(),
-                        auxiliary: true,
-                        source: Box::new(source),
-                    })?,
+                } => secret_token(credential, tenant, client_id, scope, true).await?,
             };
             entries.push(format!("Bearer {}", token.secret()));
         }

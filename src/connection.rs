@@ -131,12 +131,7 @@ impl ConnectionSpec {
             };
             properties.insert("compression".into(), json!(value));
         }
-        if let Some(identity) = &args.managed_identity {
-            properties.insert(
-                "managedIdentityResourceId".into(),
-                json!(managed_identity(identity, &target)?),
-            );
-        }
+        managed_identity(&mut properties, args.managed_identity.as_deref(), &target)?;
         Ok(ConnectionSpec {
             target,
             kind: Kind::EventHub,
@@ -200,12 +195,7 @@ impl ConnectionSpec {
             };
             properties.insert("blobStorageEventType".into(), json!(value));
         }
-        if let Some(identity) = &args.managed_identity {
-            properties.insert(
-                "managedIdentityResourceId".into(),
-                json!(managed_identity(identity, &target)?),
-            );
-        }
+        managed_identity(&mut properties, args.managed_identity.as_deref(), &target)?;
         Ok(ConnectionSpec {
             target,
             kind: Kind::EventGrid,
@@ -260,9 +250,24 @@ fn resource_id(flag: &str, text: &str, expected_type: &str) -> Result<ResourceId
     })
 }
 
+/// `--managed-identity`: sets `managedIdentityResourceId` when given.
+fn managed_identity(
+    properties: &mut Map<String, Value>,
+    identity: Option<&str>,
+    target: &ConnectionRef,
+) -> Result<(), InputError> {
+    if let Some(identity) = identity {
+        properties.insert(
+            "managedIdentityResourceId".into(),
+            json!(identity_id(identity, target)?),
+        );
+    }
+    Ok(())
+}
+
 /// `system` is the cluster's own identity, named by the cluster's resource id; otherwise a
 /// user-assigned identity.
-fn managed_identity(text: &str, target: &ConnectionRef) -> Result<String, InputError> {
+fn identity_id(text: &str, target: &ConnectionRef) -> Result<String, InputError> {
     if text.eq_ignore_ascii_case("system") {
         return Ok(target.database.cluster_id());
     }
