@@ -12,9 +12,13 @@ use std::sync::Arc;
 
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
 use azure_core::credentials::{Secret, TokenCredential};
-use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
+use azure_core::http::{
+    AsyncRawResponse, ClientOptions, ExponentialRetryOptions, HttpClient, Request, RetryOptions,
+    Transport,
+};
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 
+use crate::arm::Trace;
 use crate::cli::GlobalArgs;
 use crate::error::InputError;
 use crate::settings::{Endpoints, Environment};
@@ -104,6 +108,7 @@ impl Credential {
         environment: &Environment,
         endpoints: &Endpoints,
         http: &reqwest::Client,
+        trace: Trace,
     ) -> Result<Credential, crate::error::Error> {
         if let Some(token) = &environment.access_token {
             return Ok(Credential::AccessToken(Secret::new(
@@ -131,7 +136,7 @@ impl Credential {
         };
         check_tenant("--tenant", tenant)?;
         check_client_id(client_id)?;
-        let credential = secret_credential(tenant, client_id, &secret, endpoints, http)?;
+        let credential = secret_credential(tenant, client_id, &secret, endpoints, http, trace)?;
         Ok(Credential::ServicePrincipal {
             tenant: tenant.clone(),
             client_id: client_id.clone(),
@@ -171,13 +176,14 @@ fn secret_credential(
     secret: &str,
     endpoints: &Endpoints,
     http: &reqwest::Client,
+    trace: Trace,
 ) -> Result<Arc<ClientSecretCredential>, AuthError> {
     ClientSecretCredential::new(
         tenant,
         client_id.to_string(),
         Secret::new(secret.to_string()),
         Some(ClientSecretCredentialOptions {
-            client_options: client_options(http, endpoints),
+            client_options: client_options(http, endpoints, trace),
         }),
     )
     .map_err(|source| AuthError::Setup {
@@ -237,6 +243,7 @@ impl Auxiliary {
         environment: &Environment,
         endpoints: &Endpoints,
         http: &reqwest::Client,
+        trace: Trace,
     ) -> Result<Option<Auxiliary>, crate::error::Error> {
         let tenants: Vec<&String> = global
             .aux_tenants
@@ -279,7 +286,9 @@ impl Auxiliary {
                 sources.push(AuxiliarySource::Tenant {
                     tenant: tenant.to_string(),
                     client_id: client_id.clone(),
-                    credential: secret_credential(tenant, client_id, &secret, endpoints, http)?,
+                    credential: secret_credential(
+                        tenant, client_id, &secret, endpoints, http, trace,
+                    )?,
                 });
             }
         }
@@ -379,7 +388,7 @@ fn read_token_file(path: &Path) -> Result<AuxiliarySource, InputError> {
 
 /// One transport for every credential, and retries bounded explicitly: with azure_core's
 /// defaults a dead token endpoint takes over 80 s to fail.
-fn client_options(http: &reqwest::Client, endpoints: &Endpoints) -> ClientOptions {
+fn client_options(http: &reqwest::Client, endpoints: &Endpoints, trace: Trace) -> ClientOptions {
     let mut cloud = CustomConfiguration::default();
     cloud.authority_host = endpoints
         .authority
@@ -387,7 +396,10 @@ fn client_options(http: &reqwest::Client, endpoints: &Endpoints) -> ClientOption
         .trim_end_matches('/')
         .to_string();
     ClientOptions {
-        transport: Some(Transport::new(Arc::new(http.clone()))),
+        transport: Some(Transport::new(Arc::new(TracedTransport {
+            http: http.clone(),
+            trace,
+        }))),
         cloud: Some(Arc::new(CloudConfiguration::Custom(cloud))),
         retry: RetryOptions::exponential(ExponentialRetryOptions {
             initial_delay: azure_core::time::Duration::milliseconds(250),
@@ -396,6 +408,39 @@ fn client_options(http: &reqwest::Client, endpoints: &Endpoints) -> ClientOption
             max_delay: azure_core::time::Duration::seconds(2),
         }),
         ..ClientOptions::default()
+    }
+}
+
+/// The shared HTTP client, with token requests in `--debug` traces: method, URL, status and
+/// timing only. The form carries the client secret and the answer the token, so neither body
+/// is ever shown.
+#[derive(Debug)]
+struct TracedTransport {
+    http: reqwest::Client,
+    trace: Trace,
+}
+
+#[async_trait::async_trait]
+impl HttpClient for TracedTransport {
+    async fn execute_request(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
+        self.trace.note(&format!(
+            "> {} {} (token request; form redacted)",
+            request.method(),
+            request.url()
+        ));
+        let started = std::time::Instant::now();
+        let result = self.http.execute_request(request).await;
+        let elapsed = started.elapsed().as_millis();
+        match &result {
+            Ok(response) => self.trace.note(&format!(
+                "< {} ({elapsed} ms; token redacted)",
+                u16::from(response.status())
+            )),
+            Err(error) => self
+                .trace
+                .note(&format!("< no answer after {elapsed} ms: {error}")),
+        }
+        result
     }
 }
 

@@ -45,10 +45,20 @@ impl Context {
     /// read first, so a bad `--aux-token-file` is an input error (exit 2) whatever else is set.
     pub fn client(&self) -> Result<ArmClient, Error> {
         let http = settings::http_client(&self.environment)?;
-        let auxiliary =
-            Auxiliary::configure(&self.global, &self.environment, &self.endpoints, &http)?;
-        let credential =
-            Credential::configure(&self.global, &self.environment, &self.endpoints, &http)?;
+        let auxiliary = Auxiliary::configure(
+            &self.global,
+            &self.environment,
+            &self.endpoints,
+            &http,
+            self.trace,
+        )?;
+        let credential = Credential::configure(
+            &self.global,
+            &self.environment,
+            &self.endpoints,
+            &http,
+            self.trace,
+        )?;
         self.trace.note(&format!(
             "ARM endpoint {}, authority {}, signed in as {}",
             self.endpoints.arm,

@@ -325,3 +325,63 @@ fn list_marks_cross_tenant_connections_and_delete_needs_no_aux_token() {
         )
         .is_none());
 }
+
+#[test]
+fn a_rejected_auxiliary_token_exits_3_and_says_so() {
+    let env = TestEnv::new();
+    let token = env.emulator.mint_token(
+        demo::OTHER_TENANT,
+        demo::CLIENT_ID,
+        Duration::from_secs(3600),
+    );
+    // Valid claims, forged signature: only ARM can tell, and it answers 401.
+    let (unsigned, _) = token.rsplit_once('.').unwrap();
+    let file = token_file(&env, "forged", &format!("{unsigned}.Zm9yZ2Vk"));
+    let run = env.run(&create_partner_eventhub(
+        "orders-forged",
+        &["--aux-token-file", &file],
+    ));
+    run.expect(3);
+    assert!(run.stderr.contains("auxiliary"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("check they are for that tenant and unexpired"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn subscription_lookups_are_cached_within_a_run() {
+    let env = TestEnv::new();
+    for name in ["p1", "p2", "p3"] {
+        env.emulator.insert_connection(
+            demo::SUBSCRIPTION,
+            demo::RESOURCE_GROUP,
+            demo::CLUSTER,
+            demo::DATABASE,
+            name,
+            "EventHub",
+            serde_json::json!({"eventHubResourceId": partner_eventhub_id(), "consumerGroup": name}),
+        );
+    }
+    let mut list = vec!["list".to_string(), "-o".into(), "json".into()];
+    list.extend(database_flags());
+    let run = env.run(&list);
+    run.expect(0);
+    assert!(run
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["crossTenant"] == true));
+    let lookups = env
+        .arm_requests()
+        .iter()
+        .filter(|r| {
+            r.path()
+                .eq_ignore_ascii_case(&format!("/subscriptions/{}", demo::OTHER_SUBSCRIPTION))
+        })
+        .count();
+    assert_eq!(lookups, 1, "one lookup per distinct subscription");
+}

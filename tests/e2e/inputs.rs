@@ -126,6 +126,13 @@ fn malformed_inputs_exit_2_name_the_flag_and_send_nothing() {
         ("--id", vec!["delete".into(), "--yes".into(), "--id".into(), "".into()]),
         ("--cluster", vec!["show".into(), "--id".into(), format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Kusto/clusters/adxdemo/databases/db/dataConnections/c"), "--cluster".into(), "adxdemo".into()]),
         ("--database", vec!["list".into(), "--subscription".into(), SUB.into(), "-g".into(), "rg".into(), "--cluster".into(), "adxdemo".into()]),
+        ("--client-secret-file", with("eventhub", "--client-secret-file", Some("/nonexistent/secret"))),
+        ("--client-secret-file", with("eventhub", "--client-secret-file", Some("/"))),
+        ("--aux-token-file", with("eventhub", "--aux-token-file", Some("/nonexistent/token"))),
+        ("--aux-token-file", with("eventhub", "--aux-token-file", Some("/dev/null"))),
+        ("--aux-tenant", with("eventhub", "--aux-tenant", Some("not a tenant"))),
+        ("--name", with("eventhub", "-n", Some("\u{202e}rtl"))),
+        ("--table", with("eventhub", "--table", Some("tab\tle"))),
         ("ADXCONN_ARM_ENDPOINT", {
             let mut args = with("eventhub", "--arm-endpoint", Some("http://10.1.2.3"));
             args.push("--quiet".into());

@@ -237,6 +237,31 @@ fn list_follows_next_link_across_pages() {
 }
 
 #[test]
+fn a_long_list_across_many_pages_is_read_whole() {
+    let env = TestEnv::new();
+    for i in 0..120 {
+        env.emulator.insert_connection(
+            demo::SUBSCRIPTION,
+            demo::RESOURCE_GROUP,
+            demo::CLUSTER,
+            demo::DATABASE,
+            &format!("bulk-{i:03}"),
+            "EventHub",
+            serde_json::json!({"eventHubResourceId": eventhub_id(&format!("h{i}")), "consumerGroup": "$Default"}),
+        );
+    }
+    env.emulator.set_page_size(Some(7));
+    let run = env.run(&args(&["list", "-o", "json"], database_flags()));
+    run.expect(0);
+    assert_eq!(run.json().as_array().unwrap().len(), 120);
+    assert_eq!(
+        env.count("GET", "/dataConnections"),
+        18,
+        "ceil(120 / 7) pages"
+    );
+}
+
+#[test]
 fn delete_of_a_missing_connection_succeeds_and_says_so() {
     let env = TestEnv::new();
     let run = env.run(&args(&["delete", "--yes"], target("never-existed")));
