@@ -312,6 +312,12 @@ impl ArmClient {
         }
     }
 
+    /// The same jittered backoff the client uses between attempts, for callers that retry a
+    /// whole exchange (a write whose answer was lost, once the resource has been read).
+    pub async fn pause_before_retry(&self, attempt: u32) {
+        tokio::time::sleep(self.backoff(attempt)).await;
+    }
+
     fn gives_up(&self, attempt: u32, started: Instant, delay: Duration) -> bool {
         attempt >= self.retry.max_attempts || started.elapsed() + delay > self.retry.max_elapsed
     }

@@ -23,14 +23,6 @@ impl Interrupt {
         Interrupt { signalled }
     }
 
-    /// Never fires: for waits nobody can interrupt (tests, library use).
-    pub fn never() -> Interrupt {
-        let (sender, signalled) = watch::channel(false);
-        // Keep the sender alive so `fired` pends forever rather than returning.
-        std::mem::forget(sender);
-        Interrupt { signalled }
-    }
-
     pub fn is_set(&self) -> bool {
         *self.signalled.borrow()
     }

@@ -232,7 +232,7 @@ impl ArmError {
             ArmError::Timeout { operation, .. } | ArmError::Interrupted { operation, .. } => {
                 Some(match operation {
                     Some(url) => format!("to wait for it again: adxconn wait --operation '{url}'"),
-                    None => "check on it with `adxconn show` or `adxconn wait`".into(),
+                    None => "to wait for it again: `adxconn wait` with the same connection flags (add `--deleted` for a deletion)".into(),
                 })
             }
             ArmError::Unanswered { .. } => Some(

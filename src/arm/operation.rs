@@ -69,6 +69,13 @@ impl Operation {
         }
     }
 
+    /// The status URL `adxconn wait --operation` can resume, when this is one (following the
+    /// resource itself is resumed with `adxconn wait TARGET` instead).
+    pub fn resumable_url(&self) -> Option<String> {
+        matches!(self.protocol, Protocol::AsyncOperation | Protocol::Location)
+            .then(|| self.url.to_string())
+    }
+
     /// Follows the resource until it is gone.
     pub fn until_gone(url: &Url) -> Operation {
         Operation {
@@ -140,7 +147,7 @@ pub async fn wait(
     waiting: &Waiting<'_>,
 ) -> Result<(), ArmError> {
     let interrupted = || ArmError::Interrupted {
-        operation: Some(operation.url.to_string()),
+        operation: operation.resumable_url(),
         request: None,
     };
     if waiting.interrupt.is_set() {
@@ -304,7 +311,7 @@ fn is_unreadable(error: &ArmError) -> bool {
 fn timed_out(started: Instant, operation: &Operation) -> ArmError {
     ArmError::Timeout {
         waited: started.elapsed(),
-        operation: Some(operation.url.to_string()),
+        operation: operation.resumable_url(),
         request: None,
     }
 }

@@ -41,7 +41,7 @@ pub async fn put(client: &ArmClient, url: &Url, body: &Value) -> Result<Written,
                         return Ok(Written::Applied(resource))
                     }
                     _ if round >= MAX_ROUNDS => return Err(error),
-                    _ => continue,
+                    _ => client.pause_before_retry(round).await,
                 }
             }
             Err(error) => return Err(error),
@@ -67,7 +67,7 @@ pub async fn delete(client: &ArmClient, url: &Url) -> Result<Written, ArmError> 
                         return Ok(Written::Applied(resource))
                     }
                     _ if round >= MAX_ROUNDS => return Err(error),
-                    _ => continue,
+                    _ => client.pause_before_retry(round).await,
                 }
             }
             Err(error) => return Err(error),
