@@ -221,3 +221,79 @@ fn plain_http_is_refused_except_on_loopback() {
     );
     assert!(env.emulator.requests().is_empty());
 }
+
+/// A minimal HTTPS forward proxy (HTTP CONNECT) that records the targets it tunnels to.
+fn connect_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let log = Arc::clone(&log);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let target = line
+                    .split_whitespace()
+                    .nth(1)
+                    .unwrap_or_default()
+                    .to_string();
+                // Skip the rest of the request head.
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                }
+                log.lock().unwrap().push(format!(
+                    "{} {target}",
+                    line.split_whitespace().next().unwrap_or_default()
+                ));
+                let Ok(upstream) = TcpStream::connect(&target) else {
+                    return;
+                };
+                let mut client_write = client.try_clone().unwrap();
+                client_write
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .unwrap();
+                let mut upstream_read = upstream.try_clone().unwrap();
+                let mut upstream_write = upstream;
+                let forward = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut reader, &mut upstream_write);
+                    let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut upstream_read, &mut client_write);
+                let _ = forward.join();
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[test]
+fn https_proxy_is_honoured_for_arm_and_the_token_endpoint() {
+    let mut env = TestEnv::new();
+    let (proxy, seen) = connect_proxy();
+    env.set_env("HTTPS_PROXY", Some(&proxy));
+    env.run(&list()).expect(0);
+    let authority = env
+        .emulator
+        .url()
+        .trim_start_matches("https://")
+        .to_string();
+    let tunnels = seen.lock().unwrap().clone();
+    assert!(!tunnels.is_empty(), "nothing went through the proxy");
+    assert!(
+        tunnels.iter().all(|t| t == &format!("CONNECT {authority}")),
+        "{tunnels:?}"
+    );
+    // The token request and the ARM request both arrived, through the tunnel.
+    assert!(env.emulator.requests().iter().any(|r| r.is_token_request()));
+    assert_eq!(env.count("GET", "/dataConnections"), 1);
+}
