@@ -199,3 +199,48 @@ fn a_200_with_an_empty_body_is_a_clear_error() {
         shown.stderr
     );
 }
+
+#[test]
+fn a_status_url_with_a_literal_space_is_followed() {
+    // Kusto in 2020 sent `locations/Central US` unencoded in Azure-AsyncOperation (see
+    // KustoIotHubTests.json in the shared recordings); a client must still reach it.
+    let operation = format!("/subscriptions/{SUBSCRIPTION}/providers/Microsoft.Kusto/locations/Central US/operationResults/0b7b0e49-5b6e-4c4b-9a39-1f2b5c3d4e5f?api-version=2025-02-14");
+    let connection = format!("{DB}/dataConnections/spaced?api-version=2025-02-14");
+    let resource = r#"{"id":"/x","name":"pssdk2ekhd9/TestDb/spaced","kind":"EventHub","location":"Central US","properties":{"consumerGroup":"$Default","provisioningState":"Succeeded"}}"#;
+    let mut put = exchange(
+        "PUT",
+        &connection,
+        201,
+        "application/json",
+        r#"{"kind":"EventHub","properties":{"provisioningState":"Creating"}}"#,
+    );
+    put.headers.push((
+        "Azure-AsyncOperation".into(),
+        format!("https://management.azure.com{operation}"),
+    ));
+    let replay = Replay::start(vec![
+        put,
+        exchange(
+            "GET",
+            &operation.replace(' ', "%20"),
+            200,
+            "application/json",
+            r#"{"status":"Succeeded","percentComplete":1.0}"#,
+        ),
+        exchange("GET", &connection, 200, "application/json", resource),
+    ])
+    .unwrap();
+    let hub = format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.EventHub/namespaces/ns/eventhubs/h");
+    let args = with_target(
+        &["create", "eventhub"],
+        &["--eventhub-id", &hub, "--location", "Central US"],
+    );
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // The replay's connection is `spaced`, not TARGET's name.
+    let name = args.iter().position(|a| *a == "event-hub-dc").unwrap();
+    args[name] = "spaced";
+    let run = run(&replay, &args);
+    run.expect(0);
+    assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
+    assert_eq!(replay.served(), 3);
+}
