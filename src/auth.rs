@@ -103,9 +103,11 @@ impl Credential {
     ///
     /// Reading `--client-secret-file` can fail as input (exit 2); anything missing is an
     /// authentication problem (exit 3). Nothing is sent here.
+    /// `secret` is the service principal's client secret, from `client_secret`.
     pub fn configure(
         global: &GlobalArgs,
         environment: &Environment,
+        secret: Option<&str>,
         endpoints: &Endpoints,
         http: &reqwest::Client,
         trace: Trace,
@@ -115,10 +117,6 @@ impl Credential {
                 token.trim().to_string(),
             )));
         }
-        let secret = match &global.client_secret_file {
-            Some(path) => Some(read_secret_file(path)?),
-            None => environment.client_secret.clone(),
-        };
         let mut missing = Vec::new();
         if global.tenant.is_none() {
             missing.push("AZURE_TENANT_ID (--tenant)");
@@ -136,7 +134,7 @@ impl Credential {
         };
         check_tenant("--tenant", tenant)?;
         check_client_id(client_id)?;
-        let credential = secret_credential(tenant, client_id, &secret, endpoints, http, trace)?;
+        let credential = secret_credential(tenant, client_id, secret, endpoints, http, trace)?;
         Ok(Credential::ServicePrincipal {
             tenant: tenant.clone(),
             client_id: client_id.clone(),
@@ -240,7 +238,7 @@ impl Auxiliary {
     /// happens here, before any request: the count, each file's claims, expiry and audience.
     pub fn configure(
         global: &GlobalArgs,
-        environment: &Environment,
+        secret: Option<&str>,
         endpoints: &Endpoints,
         http: &reqwest::Client,
         trace: Trace,
@@ -267,10 +265,6 @@ impl Auxiliary {
             sources.push(read_token_file(path)?);
         }
         if !tenants.is_empty() {
-            let secret = match &global.client_secret_file {
-                Some(path) => Some(read_secret_file(path)?),
-                None => environment.client_secret.clone(),
-            };
             let (Some(client_id), Some(secret)) = (&global.client_id, secret) else {
                 return Err(InputError::new(
                     "--aux-tenant",
@@ -287,7 +281,7 @@ impl Auxiliary {
                     tenant: tenant.to_string(),
                     client_id: client_id.clone(),
                     credential: secret_credential(
-                        tenant, client_id, &secret, endpoints, http, trace,
+                        tenant, client_id, secret, endpoints, http, trace,
                     )?,
                 });
             }
@@ -444,8 +438,36 @@ impl HttpClient for TracedTransport {
     }
 }
 
-fn read_secret_file(path: &Path) -> Result<String, InputError> {
-    read_one_line(path, "--client-secret-file")
+/// The service principal's client secret: `--client-secret-file` or `AZURE_CLIENT_SECRET`,
+/// read once for the primary and every `--aux-tenant` credential (stdin cannot be read twice),
+/// and only when a service principal is used at all.
+pub fn client_secret(
+    global: &GlobalArgs,
+    environment: &Environment,
+) -> Result<Option<String>, InputError> {
+    let from_stdin = global
+        .client_secret_file
+        .iter()
+        .chain(&global.aux_token_files)
+        .filter(|path| path.as_os_str() == "-")
+        .count();
+    if from_stdin > 1 {
+        return Err(InputError::new(
+            "--client-secret-file/--aux-token-file",
+            "more than one of them reads stdin (`-`)",
+        )
+        .hint("stdin can be read once: put the others in files"));
+    }
+    let needed = environment.access_token.is_none()
+        || global
+            .aux_tenants
+            .iter()
+            .any(|tenant| !tenant.trim().is_empty());
+    match &global.client_secret_file {
+        Some(path) if needed => read_one_line(path, "--client-secret-file").map(Some),
+        Some(_) => Ok(None),
+        None => Ok(environment.client_secret.clone()),
+    }
 }
 
 /// Reads a file (or stdin for `-`) that holds one value; a trailing newline is fine.

@@ -10,7 +10,7 @@ mod wait;
 use std::time::Duration;
 
 use crate::arm::{ArmClient, Trace};
-use crate::auth::{Auxiliary, Credential};
+use crate::auth::{self, Auxiliary, Credential};
 use crate::cli::{Cli, Command, CreateCommand, GlobalArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::{Error, InputError};
@@ -45,9 +45,10 @@ impl Context {
     /// read first, so a bad `--aux-token-file` is an input error (exit 2) whatever else is set.
     pub fn client(&self) -> Result<ArmClient, Error> {
         let http = settings::http_client(&self.environment)?;
+        let secret = auth::client_secret(&self.global, &self.environment)?;
         let auxiliary = Auxiliary::configure(
             &self.global,
-            &self.environment,
+            secret.as_deref(),
             &self.endpoints,
             &http,
             self.trace,
@@ -55,6 +56,7 @@ impl Context {
         let credential = Credential::configure(
             &self.global,
             &self.environment,
+            secret.as_deref(),
             &self.endpoints,
             &http,
             self.trace,

@@ -385,3 +385,28 @@ fn subscription_lookups_are_cached_within_a_run() {
         .count();
     assert_eq!(lookups, 1, "one lookup per distinct subscription");
 }
+
+#[test]
+fn the_secret_is_read_once_for_every_tenant_and_stdin_only_once() {
+    let mut env = TestEnv::new();
+    env.set_env("AZURE_CLIENT_SECRET", None);
+    let from_stdin = create_partner_eventhub(
+        "orders-stdin",
+        &[
+            "--aux-tenant",
+            demo::OTHER_TENANT,
+            "--client-secret-file",
+            "-",
+        ],
+    );
+    env.run_with_stdin(&from_stdin, Some(&format!("{}\n", demo::CLIENT_SECRET)))
+        .expect(0);
+
+    let both = create_partner_eventhub(
+        "orders-both",
+        &["--aux-token-file", "-", "--client-secret-file", "-"],
+    );
+    let run = env.run_with_stdin(&both, Some("x\n"));
+    run.expect(2);
+    assert!(run.stderr.contains("stdin"), "{}", run.stderr);
+}
