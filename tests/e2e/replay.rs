@@ -7,7 +7,8 @@ use crate::support::{adxconn, finish, Run};
 
 const RECORDING: &str = include_str!("../fixtures/Remove-AzKustoDataConnection.Recording.json");
 const SUBSCRIPTION: &str = "e8257c73-24c5-4791-94dc-8b7901c90dbf";
-const TARGET: [&str; 10] = [
+/// The recorded cluster's database.
+const DATABASE: [&str; 8] = [
     "--subscription",
     SUBSCRIPTION,
     "-g",
@@ -16,17 +17,20 @@ const TARGET: [&str; 10] = [
     "pssdk2ekhd9",
     "--database",
     "TestDb",
-    "-n",
-    "event-hub-dc",
 ];
+/// The recorded connection.
+const NAME: &str = "event-hub-dc";
 
-fn run(replay: &Replay, args: &[&str]) -> Run {
+fn run(replay: &Replay, args: &[String]) -> Run {
     finish(adxconn(replay.url(), replay.ca_file(), args))
 }
 
-fn with_target(verb: &[&str], extra: &[&str]) -> Vec<String> {
+/// `verb… DATABASE [-n name] extra…`.
+fn args(verb: &[&str], name: Option<&str>, extra: &[&str]) -> Vec<String> {
+    let name = name.map(|name| ["-n", name]);
     verb.iter()
-        .chain(TARGET.iter())
+        .chain(DATABASE.iter())
+        .chain(name.iter().flatten())
         .chain(extra.iter())
         .map(|s| s.to_string())
         .collect()
@@ -40,8 +44,9 @@ fn the_recorded_create_poll_get_delete_poll_lifecycle() {
     let replay = Replay::start(exchanges).unwrap();
 
     // PUT → 201 + Azure-AsyncOperation (a signed ~3.5 KB URL with `East%20US`) → poll → GET.
-    let create = with_target(
+    let create = args(
         &["create", "eventhub"],
+        Some(NAME),
         &[
             "--eventhub-id",
             &hub,
@@ -53,10 +58,7 @@ fn the_recorded_create_poll_get_delete_poll_lifecycle() {
             "json",
         ],
     );
-    let created = run(
-        &replay,
-        &create.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    let created = run(&replay, &create);
     created.expect(0);
     assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
     let resource = created.json();
@@ -74,11 +76,7 @@ fn the_recorded_create_poll_get_delete_poll_lifecycle() {
     assert_eq!(replay.served(), 3);
 
     // DELETE → 202 + Location + Azure-AsyncOperation → poll (percentComplete 1.0) → done.
-    let delete = with_target(&["delete", "--yes"], &[]);
-    let deleted = run(
-        &replay,
-        &delete.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    let deleted = run(&replay, &args(&["delete", "--yes"], Some(NAME), &[]));
     deleted.expect(0);
     assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
     // The sixth exchange, the GET of the Location URL, is for clients without
@@ -116,18 +114,7 @@ fn a_list_with_unknown_kinds_nulls_and_extra_fields_is_shown() {
         exchange("GET", &page2, 200, "application/json", second),
     ])
     .unwrap();
-    let args = [
-        "list",
-        "--subscription",
-        SUBSCRIPTION,
-        "-g",
-        "PWSH-SDK-2ekhd9",
-        "--cluster",
-        "pssdk2ekhd9",
-        "--database",
-        "TestDb",
-    ];
-    let table = run(&replay, &args);
+    let table = run(&replay, &args(&["list"], None, &[]));
     table.expect(0);
     assert!(
         table.stdout.contains("CosmosDb") && table.stdout.contains("SomethingNew2030"),
@@ -147,20 +134,7 @@ fn an_html_error_page_from_a_proxy_is_a_clear_error() {
         "<html><body><h1>Access denied by corporate proxy</h1></body></html>",
     )])
     .unwrap();
-    let args = [
-        "show",
-        "--subscription",
-        SUBSCRIPTION,
-        "-g",
-        "PWSH-SDK-2ekhd9",
-        "--cluster",
-        "pssdk2ekhd9",
-        "--database",
-        "TestDb",
-        "-n",
-        "x",
-    ];
-    let shown = run(&replay, &args);
+    let shown = run(&replay, &args(&["show"], Some("x"), &[]));
     shown.expect(3);
     assert!(shown.stderr.contains("HTML page"), "{}", shown.stderr);
     assert!(!shown.stderr.contains("panicked"));
@@ -176,22 +150,7 @@ fn a_200_with_an_empty_body_is_a_clear_error() {
         "",
     )])
     .unwrap();
-    let args = [
-        "show",
-        "--subscription",
-        SUBSCRIPTION,
-        "-g",
-        "PWSH-SDK-2ekhd9",
-        "--cluster",
-        "pssdk2ekhd9",
-        "--database",
-        "TestDb",
-        "-n",
-        "x",
-        "-o",
-        "json",
-    ];
-    let shown = run(&replay, &args);
+    let shown = run(&replay, &args(&["show"], Some("x"), &["-o", "json"]));
     shown.expect(1);
     assert!(
         shown.stderr.contains("not a JSON object"),
@@ -231,15 +190,14 @@ fn a_status_url_with_a_literal_space_is_followed() {
     ])
     .unwrap();
     let hub = format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.EventHub/namespaces/ns/eventhubs/h");
-    let args = with_target(
-        &["create", "eventhub"],
-        &["--eventhub-id", &hub, "--location", "Central US"],
+    let run = run(
+        &replay,
+        &args(
+            &["create", "eventhub"],
+            Some("spaced"),
+            &["--eventhub-id", &hub, "--location", "Central US"],
+        ),
     );
-    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
-    // The replay's connection is `spaced`, not TARGET's name.
-    let name = args.iter().position(|a| *a == "event-hub-dc").unwrap();
-    args[name] = "spaced";
-    let run = run(&replay, &args);
     run.expect(0);
     assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
     assert_eq!(replay.served(), 3);
