@@ -49,7 +49,7 @@ impl Default for RetryPolicy {
     }
 }
 
-/// An answer ARM gave with a 2xx status.
+/// An answer from ARM (from `send`, always a 2xx).
 #[derive(Debug)]
 pub struct Response {
     pub status: StatusCode,
@@ -221,58 +221,47 @@ impl ArmClient {
     ) -> Result<Response, ArmError> {
         let started = Instant::now();
         let body = body.map(|value| serde_json::to_vec(value).unwrap_or_default());
+        let transport_error = |source| ArmError::Transport {
+            method: method.to_string(),
+            url: trace::without_query(url),
+            source,
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let token = self.credential.token(&self.scope).await?;
-            let mut request = self
-                .http
-                .request(method.clone(), url.clone())
-                .header(AUTHORIZATION, format!("Bearer {}", token.secret()))
-                .header(ACCEPT, "application/json");
-            if let (true, Some(tokens)) = (auxiliary, &self.auxiliary) {
-                let header = tokens.header(&self.scope).await?;
-                request = request.header(AUXILIARY_HEADER, header.secret());
-            }
-            if let Some(body) = &body {
-                request = request
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
-            let request = request.build().map_err(|source| ArmError::Transport {
-                method: method.to_string(),
-                url: trace::without_query(url),
-                source,
-            })?;
+            let request = self
+                .request(&method, url, body.as_deref(), auxiliary)
+                .await?
+                .build()
+                .map_err(transport_error)?;
             self.trace.request(&request, body.as_deref());
             let sent = Instant::now();
-            let outcome = match self.http.execute(request).await {
-                Ok(response) => {
-                    let status = response.status();
-                    let headers = response.headers().clone();
-                    match response.bytes().await {
-                        Ok(bytes) => Ok((status, headers, bytes.to_vec())),
-                        Err(source) => Err(source),
-                    }
+            let delay = match self.exchange(request).await {
+                Ok(response) if response.status.is_success() => {
+                    self.trace.response(
+                        response.status,
+                        &response.headers,
+                        &response.body,
+                        sent.elapsed(),
+                    );
+                    return Ok(response);
                 }
-                Err(source) => Err(source),
-            };
-            let delay = match outcome {
-                Ok((status, headers, body)) => {
-                    self.trace.response(status, &headers, &body, sent.elapsed());
-                    if status.is_success() {
-                        return Ok(Response {
-                            status,
-                            headers,
-                            body,
-                        });
-                    }
-                    let error = ApiError::from_response(status, &headers, &body);
+                Ok(response) => {
+                    self.trace.response(
+                        response.status,
+                        &response.headers,
+                        &response.body,
+                        sent.elapsed(),
+                    );
+                    let error =
+                        ApiError::from_response(response.status, &response.headers, &response.body);
                     let delay = if error.is_transient_conflict() {
                         // Maintenance windows last minutes: back off longer than for 5xx.
                         self.backoff(attempt).saturating_mul(4)
-                    } else if is_retryable(status) {
-                        retry_after(&headers).unwrap_or_else(|| self.backoff(attempt))
+                    } else if is_retryable(response.status) {
+                        response
+                            .retry_after()
+                            .unwrap_or_else(|| self.backoff(attempt))
                     } else {
                         return Err(ArmError::Api(error));
                     };
@@ -283,8 +272,8 @@ impl ArmClient {
                 }
                 Err(source) => {
                     self.trace.failure(&source, sent.elapsed());
-                    let may_have_arrived = !source.is_connect();
-                    if may_have_arrived && method != Method::GET {
+                    // Unless the connection never opened, a write may have been applied.
+                    if !source.is_connect() && method != Method::GET {
                         return Err(ArmError::Unanswered {
                             method: method.to_string(),
                             url: trace::without_query(url),
@@ -293,11 +282,7 @@ impl ArmClient {
                     }
                     let delay = self.backoff(attempt);
                     if self.gives_up(attempt, started, delay) {
-                        return Err(ArmError::Transport {
-                            method: method.to_string(),
-                            url: trace::without_query(url),
-                            source,
-                        });
+                        return Err(transport_error(source));
                     }
                     delay
                 }
@@ -310,6 +295,45 @@ impl ArmClient {
             ));
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// One attempt's request, with fresh tokens (the credentials cache and refresh them).
+    async fn request(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        auxiliary: bool,
+    ) -> Result<reqwest::RequestBuilder, ArmError> {
+        let token = self.credential.token(&self.scope).await?;
+        let mut request = self
+            .http
+            .request(method.clone(), url.clone())
+            .header(AUTHORIZATION, format!("Bearer {}", token.secret()))
+            .header(ACCEPT, "application/json");
+        if let (true, Some(tokens)) = (auxiliary, &self.auxiliary) {
+            let header = tokens.header(&self.scope).await?;
+            request = request.header(AUXILIARY_HEADER, header.secret());
+        }
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        Ok(request)
+    }
+
+    /// Sends a request and reads its whole answer, whatever the status.
+    async fn exchange(&self, request: reqwest::Request) -> Result<Response, reqwest::Error> {
+        let response = self.http.execute(request).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await?.to_vec();
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
     }
 
     /// The same jittered backoff the client uses between attempts, for callers that retry a

@@ -6,7 +6,8 @@ use crate::support::{eventhub_id, iothub_id, storage_id, TestEnv};
 
 const SUB: &str = demo::SUBSCRIPTION;
 
-/// A valid command line for `kind`, with `flag` replaced by `value` (or appended).
+/// A valid command line for `kind`, with `flag` set to `value` (replaced or appended): `None`
+/// gives the flag alone, `"<omit>"` leaves it out.
 fn with(kind: &str, flag: &str, value: Option<&str>) -> Vec<String> {
     let mut base: Vec<(String, Option<String>)> = vec![
         ("--subscription".into(), Some(SUB.into())),
@@ -33,9 +34,6 @@ fn with(kind: &str, flag: &str, value: Option<&str>) -> Vec<String> {
     }
     let mut args = vec!["create".to_string(), kind.to_string()];
     for (flag, value) in base {
-        if flag == "--omit" {
-            continue;
-        }
         match value {
             Some(value) if value == "<omit>" => {}
             Some(value) => {
