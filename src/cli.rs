@@ -5,11 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::EXIT_CODES_HELP;
+use crate::error::AFTER_HELP;
 
 /// Manage Azure Data Explorer (Kusto) data connections through Azure Resource Manager.
 #[derive(Debug, Parser)]
-#[command(name = "adxconn", version, after_help = EXIT_CODES_HELP, max_term_width = 100)]
+#[command(name = "adxconn", version, after_help = AFTER_HELP, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -21,44 +21,87 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// How to print results on stdout.
-    #[arg(long, short, global = true, value_enum, default_value_t)]
+    #[arg(
+        help_heading = "Global options",
+        long,
+        short,
+        global = true,
+        value_enum,
+        default_value_t
+    )]
     pub output: OutputFormat,
 
     /// Do not print progress messages on stderr.
-    #[arg(long, short, global = true)]
+    #[arg(help_heading = "Global options", long, short, global = true)]
     pub quiet: bool,
 
     /// Trace every HTTP request and response on stderr (secrets and tokens redacted).
-    #[arg(long, global = true)]
+    #[arg(help_heading = "Global options", long, global = true)]
     pub debug: bool,
 
     /// The Azure cloud: sets the ARM endpoint and the Entra ID authority host.
-    #[arg(long, global = true, value_enum, default_value_t)]
+    #[arg(
+        help_heading = "Global options",
+        long,
+        global = true,
+        value_enum,
+        default_value_t
+    )]
     pub cloud: Cloud,
 
     /// ARM endpoint, overriding the cloud's (private clouds, the emulator).
-    #[arg(long, global = true, env = "ADXCONN_ARM_ENDPOINT", value_name = "URL")]
+    #[arg(
+        help_heading = "Global options",
+        long,
+        global = true,
+        env = "ADXCONN_ARM_ENDPOINT",
+        value_name = "URL"
+    )]
     pub arm_endpoint: Option<String>,
 
     /// Entra ID authority host, overriding the cloud's.
-    #[arg(long, global = true, env = "AZURE_AUTHORITY_HOST", value_name = "URL")]
+    #[arg(
+        help_heading = "Global options",
+        long,
+        global = true,
+        env = "AZURE_AUTHORITY_HOST",
+        value_name = "URL"
+    )]
     pub authority_host: Option<String>,
 
     /// Tenant of the service principal.
-    #[arg(long, global = true, env = "AZURE_TENANT_ID", value_name = "TENANT_ID")]
+    #[arg(
+        help_heading = "Authentication",
+        long,
+        global = true,
+        env = "AZURE_TENANT_ID",
+        value_name = "TENANT_ID"
+    )]
     pub tenant: Option<String>,
 
     /// Application (client) id of the service principal.
-    #[arg(long, global = true, env = "AZURE_CLIENT_ID", value_name = "CLIENT_ID")]
+    #[arg(
+        help_heading = "Authentication",
+        long,
+        global = true,
+        env = "AZURE_CLIENT_ID",
+        value_name = "CLIENT_ID"
+    )]
     pub client_id: Option<String>,
 
     /// Read the client secret from this file (`-` for stdin) instead of `AZURE_CLIENT_SECRET`.
-    #[arg(long, global = true, value_name = "PATH")]
+    #[arg(
+        help_heading = "Authentication",
+        long,
+        global = true,
+        value_name = "PATH"
+    )]
     pub client_secret_file: Option<PathBuf>,
 
     /// A tenant that owns a source (Event Hub, IoT Hub, storage): the same multi-tenant app
     /// signs in there too, and its token goes in `x-ms-authorization-auxiliary`. Repeatable.
     #[arg(
+        help_heading = "Authentication",
         long = "aux-tenant",
         global = true,
         env = "ADXCONN_AUX_TENANTS",
@@ -69,7 +112,12 @@ pub struct GlobalArgs {
 
     /// A ready-made ARM token for another tenant, in a file (`-` for stdin). Repeatable; at
     /// most 3 auxiliary tokens in all.
-    #[arg(long = "aux-token-file", global = true, value_name = "PATH")]
+    #[arg(
+        help_heading = "Authentication",
+        long = "aux-token-file",
+        global = true,
+        value_name = "PATH"
+    )]
     pub aux_token_files: Vec<PathBuf>,
 }
 
@@ -123,6 +171,7 @@ pub enum CreateCommand {
 /// A database of a cluster. Checked by `target::DatabaseRef::resolve`, which names every
 /// missing flag at once.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Data connection")]
 pub struct DatabaseArgs {
     /// Subscription of the cluster (a GUID).
     #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "SUBSCRIPTION_ID")]
@@ -140,6 +189,7 @@ pub struct DatabaseArgs {
 
 /// Where a data connection lives.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Data connection")]
 pub struct TargetArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -150,6 +200,7 @@ pub struct TargetArgs {
 
 /// A data connection named by its parts or by its ARM resource id.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Data connection")]
 pub struct LocateArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -175,7 +226,7 @@ pub struct DeleteArgs {
     #[command(flatten)]
     pub locate: LocateArgs,
     /// Do not ask for confirmation (required when stdin is not a terminal).
-    #[arg(long, short = 'y')]
+    #[arg(long, short = 'y', help_heading = "Data connection")]
     pub yes: bool,
     #[command(flatten)]
     pub wait: WaitArgs,
@@ -186,18 +237,24 @@ pub struct WaitArgsCommand {
     #[command(flatten)]
     pub locate: LocateArgs,
     /// The operation's status URL, exactly as adxconn printed it.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", help_heading = "Waiting")]
     pub operation: Option<String>,
     /// Wait until the data connection no longer exists.
-    #[arg(long)]
+    #[arg(long, help_heading = "Waiting")]
     pub deleted: bool,
     /// Give up waiting after this long (e.g. `90s`, `10m`, `1h30m`); exit code 4.
-    #[arg(long, value_name = "DURATION", default_value = "30m")]
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30m",
+        help_heading = "Waiting"
+    )]
     pub timeout: String,
 }
 
 /// How long to wait for a long-running operation.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Waiting")]
 pub struct WaitArgs {
     /// Return after Azure accepted the request; print the operation URL.
     #[arg(long)]
@@ -209,6 +266,7 @@ pub struct WaitArgs {
 
 /// Flags every `create` takes after its kind's own.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Waiting")]
 pub struct WriteArgs {
     #[command(flatten)]
     pub wait: WaitArgs,
@@ -219,6 +277,7 @@ pub struct WriteArgs {
 
 /// Where and how ingested data lands. Shared by every kind.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Ingestion")]
 pub struct IngestionArgs {
     /// Target table (omit to route per message).
     #[arg(long, value_name = "TABLE")]
@@ -270,13 +329,18 @@ pub struct CreateIotHubArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     /// Resource id of the IoT Hub (`…/providers/Microsoft.Devices/IotHubs/{hub}`).
-    #[arg(long, value_name = "ID")]
+    #[arg(help_heading = "Source", long, value_name = "ID")]
     pub iothub_id: String,
     /// Shared access policy of the IoT Hub to read with (needs `service connect`).
-    #[arg(long, value_name = "NAME")]
+    #[arg(help_heading = "Source", long, value_name = "NAME")]
     pub shared_access_policy: String,
     /// Consumer group of the IoT Hub's built-in endpoint.
-    #[arg(long, value_name = "CG", default_value = "$Default")]
+    #[arg(
+        help_heading = "Source",
+        long,
+        value_name = "CG",
+        default_value = "$Default"
+    )]
     pub consumer_group: String,
     #[command(flatten)]
     pub ingestion: IngestionArgs,
@@ -289,17 +353,22 @@ pub struct CreateEventHubArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     /// Resource id of the Event Hub (`…/Microsoft.EventHub/namespaces/{ns}/eventhubs/{hub}`).
-    #[arg(long, value_name = "ID")]
+    #[arg(help_heading = "Source", long, value_name = "ID")]
     pub eventhub_id: String,
     /// Consumer group of the Event Hub.
-    #[arg(long, value_name = "CG", default_value = "$Default")]
+    #[arg(
+        help_heading = "Source",
+        long,
+        value_name = "CG",
+        default_value = "$Default"
+    )]
     pub consumer_group: String,
     /// Compression of the events.
-    #[arg(long, value_enum, ignore_case = true)]
+    #[arg(help_heading = "Source", long, value_enum, ignore_case = true)]
     pub compression: Option<Compression>,
     /// Identity the cluster uses to read the Event Hub: a user-assigned identity's resource id,
     /// or `system` for the cluster's system-assigned identity.
-    #[arg(long, value_name = "ID|system")]
+    #[arg(help_heading = "Source", long, value_name = "ID|system")]
     pub managed_identity: Option<String>,
     #[command(flatten)]
     pub ingestion: IngestionArgs,
@@ -312,27 +381,32 @@ pub struct CreateEventGridArgs {
     #[command(flatten)]
     pub target: TargetArgs,
     /// Resource id of the storage account whose blobs are ingested.
-    #[arg(long, value_name = "ID")]
+    #[arg(help_heading = "Source", long, value_name = "ID")]
     pub storage_account_id: String,
     /// Resource id of the Event Hub that Event Grid sends the blob events to.
-    #[arg(long, value_name = "ID")]
+    #[arg(help_heading = "Source", long, value_name = "ID")]
     pub eventhub_id: String,
     /// Consumer group of that Event Hub.
-    #[arg(long, value_name = "CG", default_value = "$Default")]
+    #[arg(
+        help_heading = "Source",
+        long,
+        value_name = "CG",
+        default_value = "$Default"
+    )]
     pub consumer_group: String,
     /// Resource id of the Event Grid subscription (`…/providers/Microsoft.EventGrid/eventSubscriptions/{name}`).
-    #[arg(long, value_name = "ID")]
+    #[arg(help_heading = "Source", long, value_name = "ID")]
     pub event_grid_id: Option<String>,
     /// Which blob event starts an ingestion.
-    #[arg(long, value_enum, ignore_case = true)]
+    #[arg(help_heading = "Source", long, value_enum, ignore_case = true)]
     pub blob_event_type: Option<BlobEventType>,
     /// Skip the first record of every blob (a header line); `--ignore-first-record=false` says
     /// so explicitly.
-    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    #[arg(help_heading = "Source", long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub ignore_first_record: Option<bool>,
     /// Identity the cluster uses to read the storage account and Event Hub: a user-assigned
     /// identity's resource id, or `system` for the cluster's system-assigned identity.
-    #[arg(long, value_name = "ID|system")]
+    #[arg(help_heading = "Source", long, value_name = "ID|system")]
     pub managed_identity: Option<String>,
     #[command(flatten)]
     pub ingestion: IngestionArgs,

@@ -36,15 +36,23 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-/// Help text listing the exit codes, shared by `--help` and the README.
-pub const EXIT_CODES_HELP: &str = "\
+/// The end of `adxconn --help`: examples and the exit codes (the README has the same table).
+pub const AFTER_HELP: &str = "\
+Examples:
+  adxconn create eventhub -g rg --cluster adx --database db -n clicks \\
+      --eventhub-id /subscriptions/…/providers/Microsoft.EventHub/namespaces/ns/eventhubs/clicks
+  adxconn list -g rg --cluster adx --database db -o json
+  adxconn delete -g rg --cluster adx --database db -n clicks --yes
+
+Sign in with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or ADXCONN_ACCESS_TOKEN.
+
 Exit codes:
-  0  success (also: `delete` of a connection that does not exist)
-  1  Azure refused the request, or the operation failed
-  2  invalid input; nothing was sent
-  3  authentication or authorization failed (token, 401, 403)
-  4  timed out waiting (the operation may still finish)
-  5  not found (`show`)
+  0    success (also: `delete` of a connection that does not exist)
+  1    Azure refused the request, or the operation failed
+  2    invalid input; nothing was sent
+  3    authentication or authorization failed (token, 401, 403)
+  4    timed out waiting (the operation may still finish)
+  5    not found (`show`, `wait`)
   130  interrupted while waiting (the operation goes on; resume with `adxconn wait`)";
 
 /// A problem with what the user typed, found before anything is sent.
