@@ -188,18 +188,21 @@ impl ArmClient {
     }
 
     /// A URL ARM handed us (nextLink, Azure-AsyncOperation, Location), used byte for byte, but
-    /// only over https (or loopback http), so a bearer token never leaves in the clear.
+    /// only on the ARM endpoint's own origin: bearer tokens go nowhere else (and the endpoint
+    /// itself is https, or http on loopback).
     pub fn checked_link(&self, link: &str) -> Result<Url, ArmError> {
         let url = Url::parse(link).map_err(|e| ArmError::Decode {
             what: "a link in ARM's answer".into(),
             problem: format!("`{}` is not a URL: {e}", crate::target::shorten(link)),
         })?;
-        let safe = url.scheme() == "https"
-            || (url.scheme() == "http" && crate::settings::is_loopback(&url));
-        if !safe {
+        if !crate::settings::same_origin(&url, &self.endpoint) {
             return Err(ArmError::Decode {
                 what: "a link in ARM's answer".into(),
-                problem: format!("`{}` is not https", crate::target::shorten(link)),
+                problem: format!(
+                    "`{}` is not on the ARM endpoint `{}`; credentials are sent nowhere else",
+                    crate::target::shorten(link),
+                    self.endpoint
+                ),
             });
         }
         Ok(url)

@@ -80,6 +80,13 @@ pub fn checked_endpoint(text: &str, source: &str) -> Result<Url, InputError> {
     }
 }
 
+/// Same scheme, host (case-insensitively) and port: where a bearer token may be sent.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),

@@ -94,10 +94,7 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
 fn operation_url(context: &Context, text: &str) -> Result<Operation, Error> {
     let url = checked_endpoint(text, "--operation")?;
     let arm = &context.endpoints.arm;
-    let same_host = url.host_str().map(str::to_ascii_lowercase)
-        == arm.host_str().map(str::to_ascii_lowercase)
-        && url.port_or_known_default() == arm.port_or_known_default();
-    if !same_host {
+    if !crate::settings::same_origin(&url, arm) {
         return Err(InputError::new(
             "--operation",
             format!(

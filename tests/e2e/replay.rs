@@ -202,3 +202,37 @@ fn a_status_url_with_a_literal_space_is_followed() {
     assert!(replay.mismatches().is_empty(), "{:?}", replay.mismatches());
     assert_eq!(replay.served(), 3);
 }
+
+#[test]
+fn a_status_url_on_another_host_is_never_sent_the_token() {
+    let connection = format!("{DB}/dataConnections/elsewhere?api-version=2025-02-14");
+    let mut put = exchange(
+        "PUT",
+        &connection,
+        201,
+        "application/json",
+        r#"{"kind":"EventHub","properties":{"provisioningState":"Creating"}}"#,
+    );
+    put.headers.push((
+        "Azure-AsyncOperation".into(),
+        "https://attacker.example.com/operationResults/1".into(),
+    ));
+    let replay = Replay::start(vec![put]).unwrap();
+    let hub = format!("/subscriptions/{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.EventHub/namespaces/ns/eventhubs/h");
+    let run = run(
+        &replay,
+        &args(
+            &["create", "eventhub"],
+            Some("elsewhere"),
+            &["--eventhub-id", &hub, "--location", "westus"],
+        ),
+    );
+    run.expect(1);
+    assert!(
+        run.stderr.contains("not on the ARM endpoint"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(replay.served(), 1);
+    assert!(replay.mismatches().is_empty());
+}
