@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use adxconn_emulator::demo;
 use serde_json::Value;
 
 use crate::support::{eventhub_id, target, Fault, FaultRule, TestEnv};
@@ -137,15 +136,7 @@ fn server_errors_and_dropped_connections_are_retried() {
     let run = env.run(&create_eventhub("flaky", &[]));
     run.expect(0);
     assert_eq!(
-        env.emulator
-            .connection(
-                demo::SUBSCRIPTION,
-                demo::RESOURCE_GROUP,
-                demo::CLUSTER,
-                demo::DATABASE,
-                "flaky"
-            )
-            .unwrap()["properties"]["provisioningState"],
+        env.stored("flaky").unwrap()["properties"]["provisioningState"],
         "Succeeded"
     );
 }

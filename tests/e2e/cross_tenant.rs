@@ -314,16 +314,7 @@ fn list_marks_cross_tenant_connections_and_delete_needs_no_aux_token() {
     delete.extend(target("partner-orders"));
     env.run(&delete).expect(0);
     assert_eq!(auxiliary_entries(&env, "DELETE"), [0]);
-    assert!(env
-        .emulator
-        .connection(
-            demo::SUBSCRIPTION,
-            demo::RESOURCE_GROUP,
-            demo::CLUSTER,
-            demo::DATABASE,
-            "partner-orders"
-        )
-        .is_none());
+    assert!(env.stored("partner-orders").is_none());
 }
 
 #[test]
@@ -355,15 +346,7 @@ fn a_rejected_auxiliary_token_exits_3_and_says_so() {
 fn subscription_lookups_are_cached_within_a_run() {
     let env = TestEnv::new();
     for name in ["p1", "p2", "p3"] {
-        env.emulator.insert_connection(
-            demo::SUBSCRIPTION,
-            demo::RESOURCE_GROUP,
-            demo::CLUSTER,
-            demo::DATABASE,
-            name,
-            "EventHub",
-            serde_json::json!({"eventHubResourceId": partner_eventhub_id(), "consumerGroup": name}),
-        );
+        env.seed_eventhub(name, &partner_eventhub_id(), name);
     }
     let mut list = vec!["list".to_string(), "-o".into(), "json".into()];
     list.extend(database_flags());

@@ -32,16 +32,7 @@ fn lifecycle(env: &TestEnv, kind: &str, name: &str, source_flags: &[String], arm
         "location defaults to the cluster's: {}",
         run.stdout
     );
-    let stored = env
-        .emulator
-        .connection(
-            demo::SUBSCRIPTION,
-            demo::RESOURCE_GROUP,
-            demo::CLUSTER,
-            demo::DATABASE,
-            name,
-        )
-        .expect("the emulator holds the connection");
+    let stored = env.stored(name).expect("the emulator holds the connection");
     assert_eq!(stored["kind"], arm_kind);
     assert_eq!(stored["properties"]["provisioningState"], "Succeeded");
 
@@ -102,16 +93,7 @@ fn lifecycle(env: &TestEnv, kind: &str, name: &str, source_flags: &[String], arm
     let deleted = env.run(&args(&["delete", "--yes", "-o", "json"], target(name)));
     deleted.expect(0);
     assert_eq!(deleted.json()["result"], "deleted");
-    assert!(env
-        .emulator
-        .connection(
-            demo::SUBSCRIPTION,
-            demo::RESOURCE_GROUP,
-            demo::CLUSTER,
-            demo::DATABASE,
-            name
-        )
-        .is_none());
+    assert!(env.stored(name).is_none());
     env.run(&args(&["show"], target(name))).expect(5);
 }
 
@@ -215,15 +197,7 @@ fn eventgrid_lifecycle() {
 fn list_follows_next_link_across_pages() {
     let env = TestEnv::new();
     for i in 0..5 {
-        env.emulator.insert_connection(
-            demo::SUBSCRIPTION,
-            demo::RESOURCE_GROUP,
-            demo::CLUSTER,
-            demo::DATABASE,
-            &format!("conn-{i}"),
-            "EventHub",
-            serde_json::json!({"eventHubResourceId": eventhub_id("h"), "consumerGroup": format!("cg{i}")}),
-        );
+        env.seed_eventhub(&format!("conn-{i}"), &eventhub_id("h"), &format!("cg{i}"));
     }
     env.emulator.set_page_size(Some(2));
     let run = env.run(&args(&["list", "-o", "json"], database_flags()));
@@ -240,14 +214,10 @@ fn list_follows_next_link_across_pages() {
 fn a_long_list_across_many_pages_is_read_whole() {
     let env = TestEnv::new();
     for i in 0..120 {
-        env.emulator.insert_connection(
-            demo::SUBSCRIPTION,
-            demo::RESOURCE_GROUP,
-            demo::CLUSTER,
-            demo::DATABASE,
+        env.seed_eventhub(
             &format!("bulk-{i:03}"),
-            "EventHub",
-            serde_json::json!({"eventHubResourceId": eventhub_id(&format!("h{i}")), "consumerGroup": "$Default"}),
+            &eventhub_id(&format!("h{i}")),
+            "$Default",
         );
     }
     env.emulator.set_page_size(Some(7));

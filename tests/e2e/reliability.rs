@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use adxconn_emulator::demo;
-
 use crate::support::{eventhub_id, target, Fault, FaultRule, TestEnv};
 
 fn create(name: &str, extra: &[&str]) -> Vec<String> {
@@ -21,16 +19,6 @@ fn delete(name: &str) -> Vec<String> {
     args
 }
 
-fn stored(env: &TestEnv, name: &str) -> Option<serde_json::Value> {
-    env.emulator.connection(
-        demo::SUBSCRIPTION,
-        demo::RESOURCE_GROUP,
-        demo::CLUSTER,
-        demo::DATABASE,
-        name,
-    )
-}
-
 #[test]
 fn a_lost_put_answer_is_not_a_failure_and_is_not_sent_twice() {
     let env = TestEnv::new();
@@ -44,7 +32,7 @@ fn a_lost_put_answer_is_not_a_failure_and_is_not_sent_twice() {
         run.stderr
     );
     assert_eq!(
-        stored(&env, "lost-put").unwrap()["properties"]["provisioningState"],
+        env.stored("lost-put").unwrap()["properties"]["provisioningState"],
         "Succeeded"
     );
     assert_eq!(
@@ -62,7 +50,7 @@ fn a_lost_delete_answer_is_not_a_failure() {
         .inject(FaultRule::new(Fault::LostResponse).method("DELETE"));
     let run = env.run(&delete("lost-delete"));
     run.expect(0);
-    assert!(stored(&env, "lost-delete").is_none());
+    assert!(env.stored("lost-delete").is_none());
     assert_eq!(env.count("DELETE", "/dataConnections/lost-delete"), 1);
 }
 
@@ -92,7 +80,7 @@ fn unreadable_status_is_not_a_failed_operation() {
     let run = env.run(&create("unreadable", &[]));
     run.expect(0);
     assert_eq!(
-        stored(&env, "unreadable").unwrap()["properties"]["provisioningState"],
+        env.stored("unreadable").unwrap()["properties"]["provisioningState"],
         "Succeeded"
     );
 }
@@ -133,7 +121,7 @@ fn wait_follows_a_connection_or_its_deletion() {
     let mut gone = wait.clone();
     gone.push("--deleted".into());
     env.run(&gone).expect(0);
-    assert!(stored(&env, "settle").is_none());
+    assert!(env.stored("settle").is_none());
     env.run(&wait).expect(5);
 }
 
@@ -193,7 +181,7 @@ fn sigint_while_waiting_exits_130_and_never_repeats_the_operation() {
         .set_operation_duration(Duration::from_millis(100));
     env.run(&["wait", "--operation", &url]).expect(0);
     assert_eq!(
-        stored(&env, "interrupted").unwrap()["properties"]["provisioningState"],
+        env.stored("interrupted").unwrap()["properties"]["provisioningState"],
         "Succeeded"
     );
     assert_eq!(

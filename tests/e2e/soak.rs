@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use adxconn_emulator::{demo, FaultMix};
+use adxconn_emulator::FaultMix;
 
 use crate::support::{database_flags, eventhub_id, iothub_id, storage_id, target, TestEnv};
 
@@ -132,13 +132,7 @@ fn soak_under_a_seeded_fault_mix() {
     for worker in 0..WORKERS {
         for index in 0..CONNECTIONS_PER_WORKER {
             let name = format!("w{worker}-c{index}");
-            let stored = env.emulator.connection(
-                demo::SUBSCRIPTION,
-                demo::RESOURCE_GROUP,
-                demo::CLUSTER,
-                demo::DATABASE,
-                &name,
-            );
+            let stored = env.stored(&name);
             if index % 2 == 1 {
                 assert!(stored.is_none(), "{name} should be gone");
             } else {

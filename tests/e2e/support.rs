@@ -186,6 +186,30 @@ impl TestEnv {
         secrets
     }
 
+    /// A connection of the demo database as the emulator holds it.
+    pub fn stored(&self, name: &str) -> Option<Value> {
+        self.emulator.connection(
+            demo::SUBSCRIPTION,
+            demo::RESOURCE_GROUP,
+            demo::CLUSTER,
+            demo::DATABASE,
+            name,
+        )
+    }
+
+    /// Seeds an Event Hub connection into the demo database, already `Succeeded`.
+    pub fn seed_eventhub(&self, name: &str, eventhub_id: &str, consumer_group: &str) {
+        self.emulator.insert_connection(
+            demo::SUBSCRIPTION,
+            demo::RESOURCE_GROUP,
+            demo::CLUSTER,
+            demo::DATABASE,
+            name,
+            "EventHub",
+            serde_json::json!({"eventHubResourceId": eventhub_id, "consumerGroup": consumer_group}),
+        );
+    }
+
     pub fn arm_requests(&self) -> Vec<adxconn_emulator::RecordedRequest> {
         self.emulator.arm_requests()
     }
