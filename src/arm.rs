@@ -21,6 +21,8 @@ pub use error::{ApiError, ArmError};
 pub use trace::Trace;
 
 use crate::auth::{Auxiliary, Credential};
+use crate::interrupt::Cancel;
+use crate::transport::{TransportError, MAX_ARM_BODY};
 
 /// The header that carries tokens for the tenants of linked (source) resources.
 const AUXILIARY_HEADER: &str = "x-ms-authorization-auxiliary";
@@ -28,6 +30,15 @@ const AUXILIARY_HEADER: &str = "x-ms-authorization-auxiliary";
 /// The Microsoft.Kusto api-version adxconn speaks: the newest stable one, the first with the
 /// `*WithManagedIdentity` kinds and AZMONSTREAM. Bumping it is a reviewed change.
 pub const API_VERSION: &str = "2025-02-14";
+
+/// Most pages of a list followed; ARM answers a database's connections in one or a few.
+const MAX_PAGES: usize = 1_000;
+
+/// Most items a list may hold; a database has tens of data connections, rarely hundreds.
+const MAX_LIST_ITEMS: usize = 10_000;
+
+/// The shortest pause before retrying, whatever `Retry-After` says (`0` would make a busy loop).
+const MIN_RETRY_DELAY: Duration = Duration::from_millis(500);
 
 /// Bounds on retrying one request.
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +90,18 @@ impl Response {
     }
 }
 
+/// What stands for a token in a planned request.
+const REDACTED: &str = "[redacted]";
+
+/// A request as `--dry-run` shows it: what `send` would send, tokens redacted.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
 /// One page of an ARM collection: `{"value": [...], "nextLink": "..."}`.
 #[derive(Debug, Default)]
 pub struct Page {
@@ -118,6 +141,7 @@ pub struct ArmClient {
     scope: String,
     retry: RetryPolicy,
     trace: Trace,
+    cancel: Cancel,
 }
 
 impl ArmClient {
@@ -128,6 +152,7 @@ impl ArmClient {
         auxiliary: Option<Auxiliary>,
         scope: String,
         trace: Trace,
+        cancel: Cancel,
     ) -> ArmClient {
         ArmClient {
             http,
@@ -137,11 +162,12 @@ impl ArmClient {
             scope,
             retry: RetryPolicy::default(),
             trace,
+            cancel,
         }
     }
 
     /// `{endpoint}/{segments…}?api-version=…`, each segment percent-encoded.
-    pub fn url(&self, segments: &[&str]) -> Url {
+    pub fn url(&self, segments: &[&str]) -> Result<Url, ArmError> {
         arm_url(&self.endpoint, segments)
     }
 
@@ -162,23 +188,34 @@ impl ArmClient {
         self.send(Method::DELETE, url, None, true).await
     }
 
-    /// GETs a collection and follows `nextLink` until it ends.
+    /// GETs a collection and follows `nextLink` until it ends. A link already followed, more
+    /// than `MAX_PAGES` pages or more than `MAX_LIST_ITEMS` items end it with an error: a
+    /// server cannot keep adxconn reading forever.
     pub async fn list(&self, url: &Url) -> Result<Vec<Value>, ArmError> {
-        // A guard against a server that links pages in a circle.
-        const MAX_PAGES: usize = 10_000;
+        let unbounded = |problem: String| ArmError::Decode {
+            what: "the list".into(),
+            problem,
+        };
         let mut items = Vec::new();
+        let mut followed = std::collections::HashSet::new();
         let mut next = Some(url.clone());
-        let mut pages = 0;
         while let Some(url) = next.take() {
-            pages += 1;
-            if pages > MAX_PAGES {
-                return Err(ArmError::Decode {
-                    what: "the list".into(),
-                    problem: format!("it did not end after {MAX_PAGES} pages"),
-                });
+            if !followed.insert(url.to_string()) {
+                return Err(unbounded(format!(
+                    "its `nextLink` points back to a page already read (`{}`)",
+                    trace::without_query(&url)
+                )));
+            }
+            if followed.len() > MAX_PAGES {
+                return Err(unbounded(format!("it did not end after {MAX_PAGES} pages")));
             }
             let page = Page::parse(&self.get(&url).await?.body)?;
             items.extend(page.items);
+            if items.len() > MAX_LIST_ITEMS {
+                return Err(unbounded(format!(
+                    "it holds more than {MAX_LIST_ITEMS} items; a database has far fewer data connections"
+                )));
+            }
             next = match page.next_link {
                 Some(link) => Some(self.checked_link(&link)?),
                 None => None,
@@ -188,22 +225,31 @@ impl ArmClient {
     }
 
     /// A URL ARM handed us (nextLink, Azure-AsyncOperation, Location), used byte for byte, but
-    /// only on the ARM endpoint's own origin: bearer tokens go nowhere else (and the endpoint
-    /// itself is https, or http on loopback).
+    /// only on the ARM endpoint's own origin and without userinfo: bearer tokens go nowhere
+    /// else (and the endpoint itself is https, or http on loopback).
     pub fn checked_link(&self, link: &str) -> Result<Url, ArmError> {
-        let url = Url::parse(link).map_err(|e| ArmError::Decode {
-            what: "a link in ARM's answer".into(),
-            problem: format!("`{}` is not a URL: {e}", crate::target::shorten(link)),
+        let refused = |problem: String| ArmError::Decode {
+            what: "a link".into(),
+            problem,
+        };
+        let url = Url::parse(link).map_err(|e| {
+            refused(format!(
+                "`{}` is not a URL: {e}",
+                crate::text::shorten(link)
+            ))
         })?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(refused(format!(
+                "`{}` carries a user name or password; ARM's links never do",
+                crate::text::shorten(&trace::without_query(&url))
+            )));
+        }
         if !crate::settings::same_origin(&url, &self.endpoint) {
-            return Err(ArmError::Decode {
-                what: "a link in ARM's answer".into(),
-                problem: format!(
-                    "`{}` is not on the ARM endpoint `{}`; credentials are sent nowhere else",
-                    crate::target::shorten(link),
-                    self.endpoint
-                ),
-            });
+            return Err(refused(format!(
+                "`{}` is not on the ARM endpoint `{}`; credentials are sent nowhere else",
+                crate::text::shorten(link),
+                self.endpoint
+            )));
         }
         Ok(url)
     }
@@ -214,7 +260,9 @@ impl ArmClient {
     /// retried when the connection drops after sending; a write is not, because it may have
     /// been applied: it ends in `ArmError::Unanswered`, and `write` reconciles from there.
     ///
-    /// `auxiliary`: whether to send the auxiliary tokens (writes and their polls).
+    /// Every step (tokens, the exchange, the pause before a retry) yields to Ctrl-C, SIGTERM
+    /// and the deadline. `auxiliary`: whether to send the auxiliary tokens (writes and their
+    /// polls).
     pub async fn send(
         &self,
         method: Method,
@@ -224,6 +272,8 @@ impl ArmClient {
     ) -> Result<Response, ArmError> {
         let started = Instant::now();
         let body = body.map(|value| serde_json::to_vec(value).unwrap_or_default());
+        let shown = || format!("{method} {}", trace::without_query(url));
+        let is_write = method != Method::GET;
         let transport_error = |source| ArmError::Transport {
             method: method.to_string(),
             url: trace::without_query(url),
@@ -233,38 +283,50 @@ impl ArmClient {
         loop {
             attempt += 1;
             let request = self
-                .request(&method, url, body.as_deref(), auxiliary)
-                .await?
+                .cancel
+                .guard(self.request(&method, url, body.as_deref(), auxiliary))
+                .await
+                .map_err(|stop| ArmError::stopped(stop, Some(shown()), false))??;
+            let request = request
                 .build()
-                .map_err(transport_error)?;
+                .map_err(|e| transport_error(TransportError::Http(e)))?;
             self.trace.request(&request, body.as_deref());
             let sent = Instant::now();
-            let delay = match self.exchange(request).await {
-                Ok(response) if response.status.is_success() => {
+            let answer = self
+                .cancel
+                .guard(crate::transport::execute(&self.http, request, MAX_ARM_BODY))
+                .await
+                .map_err(|stop| ArmError::stopped(stop, Some(shown()), is_write))?;
+            let delay = match answer {
+                Ok(answer) if answer.status.is_success() => {
                     self.trace.response(
-                        response.status,
-                        &response.headers,
-                        &response.body,
+                        answer.status,
+                        &answer.headers,
+                        &answer.body,
                         sent.elapsed(),
                     );
-                    return Ok(response);
+                    return Ok(Response {
+                        status: answer.status,
+                        headers: answer.headers,
+                        body: answer.body,
+                    });
                 }
-                Ok(response) => {
+                Ok(answer) => {
                     self.trace.response(
-                        response.status,
-                        &response.headers,
-                        &response.body,
+                        answer.status,
+                        &answer.headers,
+                        &answer.body,
                         sent.elapsed(),
                     );
                     let error =
-                        ApiError::from_response(response.status, &response.headers, &response.body);
+                        ApiError::from_response(answer.status, &answer.headers, &answer.body);
                     let delay = if error.is_transient_conflict() {
                         // Maintenance windows last minutes: back off longer than for 5xx.
                         self.backoff(attempt).saturating_mul(4)
-                    } else if is_retryable(response.status) {
-                        response
-                            .retry_after()
+                    } else if is_retryable(answer.status) {
+                        retry_after(&answer.headers)
                             .unwrap_or_else(|| self.backoff(attempt))
+                            .max(MIN_RETRY_DELAY)
                     } else {
                         return Err(ArmError::Api(error));
                     };
@@ -273,10 +335,20 @@ impl ArmClient {
                     }
                     delay
                 }
+                Err(
+                    source @ (TransportError::Redirected { .. } | TransportError::TooLarge { .. }),
+                ) => {
+                    self.trace.note(&format!("refused the answer: {source}"));
+                    return Err(ArmError::Refused {
+                        method: method.to_string(),
+                        url: trace::without_query(url),
+                        source,
+                    });
+                }
                 Err(source) => {
                     self.trace.failure(&source, sent.elapsed());
                     // Unless the connection never opened, a write may have been applied.
-                    if !source.is_connect() && method != Method::GET {
+                    if !source.is_connect() && is_write {
                         return Err(ArmError::Unanswered {
                             method: method.to_string(),
                             url: trace::without_query(url),
@@ -296,7 +368,10 @@ impl ArmClient {
                 attempt + 1,
                 self.retry.max_attempts
             ));
-            tokio::time::sleep(delay).await;
+            self.cancel
+                .sleep(delay)
+                .await
+                .map_err(|stop| ArmError::stopped(stop, Some(shown()), false))?;
         }
     }
 
@@ -309,40 +384,101 @@ impl ArmClient {
         auxiliary: bool,
     ) -> Result<reqwest::RequestBuilder, ArmError> {
         let token = self.credential.token(&self.scope).await?;
+        let auxiliary = match (auxiliary, &self.auxiliary) {
+            (true, Some(tokens)) => Some(tokens.header(&self.scope).await?),
+            _ => None,
+        };
+        Ok(self.build(
+            method,
+            url,
+            body,
+            token.secret(),
+            auxiliary.as_ref().map(|header| header.secret()),
+        ))
+    }
+
+    /// The one place a request is put together, for sending and for `--dry-run`.
+    fn build(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&[u8]>,
+        token: &str,
+        auxiliary: Option<&str>,
+    ) -> reqwest::RequestBuilder {
         let mut request = self
             .http
             .request(method.clone(), url.clone())
-            .header(AUTHORIZATION, format!("Bearer {}", token.secret()))
+            .header(AUTHORIZATION, format!("Bearer {token}"))
             .header(ACCEPT, "application/json");
-        if let (true, Some(tokens)) = (auxiliary, &self.auxiliary) {
-            let header = tokens.header(&self.scope).await?;
-            request = request.header(AUXILIARY_HEADER, header.secret());
+        if let Some(header) = auxiliary {
+            request = request.header(AUXILIARY_HEADER, header);
         }
         if let Some(body) = body {
             request = request
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.to_vec());
         }
-        Ok(request)
+        request
     }
 
-    /// Sends a request and reads its whole answer, whatever the status.
-    async fn exchange(&self, request: reqwest::Request) -> Result<Response, reqwest::Error> {
-        let response = self.http.execute(request).await?;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.bytes().await?.to_vec();
-        Ok(Response {
-            status,
+    /// The request `send` would make (writes carry the auxiliary tokens), built the same way
+    /// with every token shown as `[redacted]`; nothing is sent and no token is requested.
+    pub fn planned(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&Value>,
+    ) -> Result<Planned, ArmError> {
+        let bytes = body.map(|value| serde_json::to_vec(value).unwrap_or_default());
+        let auxiliary = match (&method, &self.auxiliary) {
+            (&Method::GET, _) | (_, None) => None,
+            (_, Some(tokens)) => Some(tokens.redacted_header()),
+        };
+        let request = self
+            .build(
+                &method,
+                url,
+                bytes.as_deref(),
+                REDACTED,
+                auxiliary.as_deref(),
+            )
+            .build()
+            .map_err(|e| ArmError::Transport {
+                method: method.to_string(),
+                url: trace::without_query(url),
+                source: TransportError::Http(e),
+            })?;
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        Ok(Planned {
+            method: method.to_string(),
+            url: url.to_string(),
             headers,
-            body,
+            body: body.cloned(),
         })
     }
 
     /// The same jittered backoff the client uses between attempts, for callers that retry a
     /// whole exchange (a write whose answer was lost, once the resource has been read).
-    pub async fn pause_before_retry(&self, attempt: u32) {
-        tokio::time::sleep(self.backoff(attempt)).await;
+    pub async fn pause_before_retry(&self, attempt: u32) -> Result<(), ArmError> {
+        self.cancel
+            .sleep(self.backoff(attempt))
+            .await
+            .map_err(|stop| ArmError::stopped(stop, None, false))
+    }
+
+    /// What cuts this client's awaits; waits for operations run under it too.
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
     }
 
     fn gives_up(&self, attempt: u32, started: Instant, delay: Duration) -> bool {
@@ -375,7 +511,12 @@ impl ArmClient {
 
     /// The signed-in principal's tenant, read from its token's `tid` claim.
     pub async fn home_tenant(&self) -> Option<String> {
-        let token = self.credential.token(&self.scope).await.ok()?;
+        let token = self
+            .cancel
+            .guard(self.credential.token(&self.scope))
+            .await
+            .ok()?
+            .ok()?;
         crate::auth::claims::Claims::decode(token.secret())
             .ok()?
             .tenant
@@ -388,21 +529,59 @@ impl ArmClient {
 }
 
 /// Builds `{endpoint}/{segments…}?api-version=…`; kept free of the client for `--dry-run`.
-pub fn arm_url(endpoint: &Url, segments: &[&str]) -> Url {
+pub fn arm_url(endpoint: &Url, segments: &[&str]) -> Result<Url, ArmError> {
     arm_url_with_version(endpoint, segments, API_VERSION)
 }
 
 /// The same, for another resource provider's api-version.
-pub fn arm_url_with_version(endpoint: &Url, segments: &[&str], api_version: &str) -> Url {
+///
+/// Each segment is percent-encoded and must come back out of the URL exactly as given: an
+/// empty, `.` or `..` segment (which URL normalisation would drop or turn into "the parent")
+/// is refused, so no name can address another resource than the one it names.
+pub fn arm_url_with_version(
+    endpoint: &Url,
+    segments: &[&str],
+    api_version: &str,
+) -> Result<Url, ArmError> {
+    let refused = |segment: &str| ArmError::Path {
+        segment: crate::text::shorten(segment),
+    };
+    if let Some(bad) = segments
+        .iter()
+        .find(|segment| matches!(**segment, "" | "." | ".."))
+    {
+        return Err(refused(bad));
+    }
     let mut url = endpoint.clone();
     url.set_query(None);
     url.set_fragment(None);
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
+    let prefix = url
+        .path_segments()
+        .map(|path| path.filter(|s| !s.is_empty()).count())
+        .unwrap_or_default();
+    match url.path_segments_mut() {
+        Ok(mut path) => {
+            path.pop_if_empty().extend(segments);
+        }
+        Err(()) => return Err(refused(endpoint.as_str())),
+    }
+    let built: Vec<String> = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .skip(prefix)
+        .map(|segment| {
+            percent_encoding::percent_decode_str(segment)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect();
+    if built != segments {
+        return Err(refused(&segments.join("/")));
     }
     url.query_pairs_mut()
         .append_pair("api-version", api_version);
-    url
+    Ok(url)
 }
 
 fn is_retryable(status: StatusCode) -> bool {
@@ -446,16 +625,32 @@ mod tests {
         let url = arm_url(
             &endpoint,
             &["subscriptions", "s", "resourceGroups", "my rg"],
-        );
+        )
+        .unwrap();
         assert_eq!(
             url.as_str(),
             "https://management.azure.com/subscriptions/s/resourceGroups/my%20rg?api-version=2025-02-14"
         );
         let prefixed = Url::parse("https://127.0.0.1:8443/arm/").unwrap();
         assert_eq!(
-            arm_url(&prefixed, &["subscriptions"]).as_str(),
+            arm_url(&prefixed, &["subscriptions"]).unwrap().as_str(),
             "https://127.0.0.1:8443/arm/subscriptions?api-version=2025-02-14"
         );
+    }
+
+    #[test]
+    fn segments_that_normalise_away_are_refused() {
+        let endpoint = Url::parse("https://management.azure.com/").unwrap();
+        for bad in [".", "..", ""] {
+            assert!(
+                arm_url(&endpoint, &["subscriptions", bad, "x"]).is_err(),
+                "{bad:?}"
+            );
+        }
+        for odd in ["a/b", "%2e%2e", "..a", "a b", "?x", "#y", "\\"] {
+            let url = arm_url(&endpoint, &["subscriptions", odd]).unwrap();
+            assert_eq!(url.path_segments().unwrap().count(), 2, "{url}");
+        }
     }
 
     #[test]

@@ -9,7 +9,6 @@ pub mod claims;
 
 pub use auxiliary::{Auxiliary, MAX_AUXILIARY_TOKENS};
 
-use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -23,8 +22,9 @@ use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 
 use crate::arm::Trace;
 use crate::cli::GlobalArgs;
-use crate::error::InputError;
+use crate::error::{ExitStatus, InputError};
 use crate::settings::{Endpoints, Environment};
+use crate::transport::{self, TransportError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -37,6 +37,10 @@ pub enum AuthError {
         #[source]
         source: Box<azure_core::Error>,
     },
+    /// The token endpoint's answer was one Entra ID never gives (a redirect, megabytes): the
+    /// request was not repeated elsewhere and the answer not read further.
+    #[error("the token endpoint for tenant `{tenant}` answered as Entra ID never does: {problem}")]
+    Refused { tenant: String, problem: String },
     /// The token endpoint did not hand out a token.
     #[error("could not get a token for client `{client_id}` in tenant `{tenant}`{}", if *.auxiliary { " (an --aux-tenant)" } else { "" })]
     Token {
@@ -50,6 +54,14 @@ pub enum AuthError {
 }
 
 impl AuthError {
+    /// A refused answer is not a sign-in problem: exit 1, like any answer ARM never gives.
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            AuthError::Refused { .. } => ExitStatus::Failure,
+            _ => ExitStatus::Auth,
+        }
+    }
+
     pub fn hint(&self) -> Option<String> {
         match self {
             AuthError::Missing { .. } => Some(
@@ -58,6 +70,10 @@ impl AuthError {
                     .into(),
             ),
             AuthError::Setup { .. } => Some("AZURE_AUTHORITY_HOST must be an https:// URL".into()),
+            AuthError::Refused { .. } => Some(
+                "this answer did not come from Entra ID: check AZURE_AUTHORITY_HOST, --cloud and HTTPS_PROXY"
+                    .into(),
+            ),
             AuthError::Token {
                 tenant,
                 client_id,
@@ -115,6 +131,7 @@ impl Credential {
         trace: Trace,
     ) -> Result<Credential, crate::error::Error> {
         if let Some(token) = &environment.access_token {
+            crate::scrub::register(token);
             return Ok(Credential::AccessToken(Secret::new(
                 token.trim().to_string(),
             )));
@@ -199,16 +216,24 @@ async fn secret_token(
     scope: &str,
     auxiliary: bool,
 ) -> Result<Secret, AuthError> {
-    credential
+    let token = credential
         .get_token(&[scope], None)
         .await
         .map(|access| access.token)
-        .map_err(|source| AuthError::Token {
-            tenant: tenant.to_string(),
-            client_id: client_id.to_string(),
-            auxiliary,
-            source: Box::new(source),
-        })
+        .map_err(|source| match refusal(&source) {
+            Some(refused) => AuthError::Refused {
+                tenant: tenant.to_string(),
+                problem: refused.to_string(),
+            },
+            None => AuthError::Token {
+                tenant: tenant.to_string(),
+                client_id: client_id.to_string(),
+                auxiliary,
+                source: Box::new(source),
+            },
+        })?;
+    crate::scrub::register(token.secret());
+    Ok(token)
 }
 
 /// One transport for every credential, and retries bounded explicitly: with azure_core's
@@ -254,7 +279,7 @@ impl HttpClient for TracedTransport {
             request.url()
         ));
         let started = std::time::Instant::now();
-        let result = self.http.execute_request(request).await;
+        let result = self.exchange(request).await;
         let elapsed = started.elapsed().as_millis();
         match &result {
             Ok(response) => self.trace.note(&format!(
@@ -267,6 +292,75 @@ impl HttpClient for TracedTransport {
         }
         result
     }
+}
+
+impl TracedTransport {
+    /// Sends a token request over the shared client and reads its answer within
+    /// `MAX_TOKEN_BODY`, following no redirect: a 3xx would carry the form (and the client
+    /// secret in it) to wherever it points.
+    async fn exchange(&self, request: &Request) -> azure_core::Result<AsyncRawResponse> {
+        use azure_core::error::ErrorKind;
+        use azure_core::http::headers::{HeaderName, HeaderValue, Headers};
+        let mut outgoing = self.http.request(
+            request
+                .method()
+                .as_str()
+                .parse()
+                .unwrap_or(reqwest::Method::POST),
+            request.url().clone(),
+        );
+        for (name, value) in request.headers().iter() {
+            outgoing = outgoing.header(name.as_str(), value.as_str());
+        }
+        if let azure_core::http::Body::Bytes(bytes) = request.body() {
+            outgoing = outgoing.body(bytes.to_vec());
+        }
+        let outgoing = outgoing
+            .build()
+            .map_err(|e| azure_core::Error::with_error(ErrorKind::Other, e, "a token request"))?;
+        let answer = transport::execute(&self.http, outgoing, transport::MAX_TOKEN_BODY)
+            .await
+            .map_err(|error| {
+                // Refusals are final: azure_core retries only `Io` and `Connection` errors.
+                let kind = match &error {
+                    TransportError::Http(e) if e.is_connect() => ErrorKind::Connection,
+                    TransportError::Http(_) => ErrorKind::Io,
+                    _ => ErrorKind::Other,
+                };
+                let message = error.to_string();
+                azure_core::Error::with_error(kind, error, message)
+            })?;
+        let headers: std::collections::HashMap<HeaderName, HeaderValue> = answer
+            .headers
+            .iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    HeaderName::from(name.as_str().to_owned()),
+                    HeaderValue::from(value.to_str().ok()?.to_owned()),
+                ))
+            })
+            .collect();
+        Ok(AsyncRawResponse::from_bytes(
+            answer.status.as_u16().into(),
+            Headers::from(headers),
+            answer.body,
+        ))
+    }
+}
+
+/// The transport refusal (a redirect, an oversized answer) behind a credential's error, if any.
+fn refusal(error: &azure_core::Error) -> Option<&TransportError> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(
+            refused @ (TransportError::Redirected { .. } | TransportError::TooLarge { .. }),
+        ) = cause.downcast_ref::<TransportError>()
+        {
+            return Some(refused);
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// The service principal's client secret: `--client-secret-file` or `AZURE_CLIENT_SECRET`,
@@ -294,22 +388,27 @@ pub fn client_secret(
             .aux_tenants
             .iter()
             .any(|tenant| !tenant.trim().is_empty());
-    match &global.client_secret_file {
-        Some(path) if needed => read_one_line(path, "--client-secret-file").map(Some),
-        Some(_) => Ok(None),
-        None => Ok(environment.client_secret.clone()),
+    let secret = match &global.client_secret_file {
+        Some(path) if needed => Some(read_one_line(path, "--client-secret-file")?),
+        Some(_) => None,
+        None => environment.client_secret.clone(),
+    };
+    if let Some(secret) = &secret {
+        crate::scrub::register(secret);
     }
+    Ok(secret)
 }
 
 /// Reads a file (or stdin for `-`) that holds one value; a trailing newline is fine.
+/// At most `MAX_SECRET_FILE` bytes are read: a secret or token is a few KB, and `/dev/zero`
+/// must not grow the process until it is killed.
 fn read_one_line(path: &Path, flag: &str) -> Result<String, InputError> {
-    let mut text = String::new();
-    let result = if path == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::File::open(path).and_then(|mut file| file.read_to_string(&mut text).map(|_| ()))
-    };
-    result.map_err(|e| InputError::new(flag, format!("cannot read `{}`: {e}", path.display())))?;
+    let bytes = crate::text::read_bounded(path, MAX_SECRET_FILE).map_err(|e| {
+        InputError::new(flag, format!("cannot read `{}`: {e}", path.display()))
+            .hint("the file must hold only the secret or token (a few KB at most), on one line")
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| InputError::new(flag, format!("`{}` is not UTF-8 text", path.display())))?;
     let value = text.trim_end_matches(['\r', '\n']);
     if value.trim().is_empty() {
         return Err(InputError::new(
@@ -326,13 +425,19 @@ fn read_one_line(path: &Path, flag: &str) -> Result<String, InputError> {
     Ok(value.trim().to_string())
 }
 
-/// A tenant is a GUID or a domain such as `contoso.onmicrosoft.com`.
+/// The most a secret or token file may hold.
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+
+/// A tenant is a GUID or a domain such as `contoso.onmicrosoft.com`: labels of letters, digits
+/// and `-`, so that `.`, `..` or an empty label can never change the token endpoint's path.
 fn check_tenant(flag: &str, tenant: &str) -> Result<(), InputError> {
     let ok = !tenant.is_empty()
         && tenant.len() <= 256
-        && tenant
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'));
+        && tenant.split('.').all(|label| {
+            !label.is_empty()
+                && !label.starts_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
     if ok {
         Ok(())
     } else {
@@ -340,7 +445,7 @@ fn check_tenant(flag: &str, tenant: &str) -> Result<(), InputError> {
             flag,
             format!(
                 "`{}` is not a tenant id or domain",
-                crate::target::shorten(tenant)
+                crate::text::shorten(tenant)
             ),
         )
         .hint("use the directory (tenant) id GUID, or a domain such as `contoso.onmicrosoft.com`"))

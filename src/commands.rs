@@ -4,22 +4,27 @@
 mod create;
 mod delete;
 mod list;
+mod missing;
 mod show;
 mod wait;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::arm::{ArmClient, Trace};
+use crate::arm::{ArmClient, ArmError, Trace};
 use crate::auth::{self, Auxiliary, Credential};
 use crate::cli::{Cli, Command, CreateCommand, GlobalArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::{Error, InputError};
+use crate::interrupt::Cancel;
 use crate::output::{Printer, Status};
 use crate::settings::{self, Endpoints, Environment};
+use crate::target::ConnectionRef;
 
 /// What every command needs, built once per run. It sends nothing: the HTTP client and the
 /// credential are made only by `client()`, so `--dry-run` and input errors cost no request.
 pub struct Context {
+    /// When the run began: `--timeout` counts from here.
+    pub started: Instant,
     pub global: GlobalArgs,
     pub environment: Environment,
     pub endpoints: Endpoints,
@@ -32,6 +37,7 @@ impl Context {
     pub fn new(global: GlobalArgs, environment: Environment) -> Result<Context, Error> {
         let endpoints = Endpoints::resolve(&global)?;
         Ok(Context {
+            started: Instant::now(),
             printer: Printer::new(global.output),
             status: Status::new(global.quiet),
             trace: Trace::new(global.debug),
@@ -43,7 +49,10 @@ impl Context {
 
     /// The ARM client with its credentials; still no request is sent. Auxiliary tokens are
     /// read first, so a bad `--aux-token-file` is an input error (exit 2) whatever else is set.
-    pub fn client(&self) -> Result<ArmClient, Error> {
+    ///
+    /// From here on Ctrl-C and SIGTERM stop the run (they are caught, so confirmations are
+    /// asked before), and so does `timeout`, counted from the start of the run.
+    pub fn client(&self, timeout: Option<Duration>) -> Result<ArmClient, Error> {
         let http = settings::http_client(&self.environment)?;
         let secret = auth::client_secret(&self.global, &self.environment)?;
         let auxiliary = Auxiliary::configure(
@@ -77,6 +86,7 @@ impl Context {
             auxiliary,
             self.endpoints.scope.clone(),
             self.trace,
+            Cancel::new(self.started, timeout),
         ))
     }
 }
@@ -105,4 +115,18 @@ fn timeout(text: &str) -> Result<Duration, InputError> {
     crate::duration::parse(text).map_err(|problem| {
         InputError::new("--timeout", problem).hint("write it like `90s`, `10m` or `1h30m`")
     })
+}
+
+/// An accepted write whose status URL adxconn will not follow (another origin, userinfo): the
+/// write stands, and the user is told how to follow the connection itself instead.
+fn unfollowable(method: &str, target: &ConnectionRef, deletion: bool, error: ArmError) -> Error {
+    Error::Unfollowable {
+        method: method.to_string(),
+        source: Box::new(error),
+        resume: format!(
+            "adxconn wait --id '{}'{}",
+            target.id(),
+            if deletion { " --deleted" } else { "" }
+        ),
+    }
 }

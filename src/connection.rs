@@ -15,7 +15,8 @@ use crate::cli::{
 };
 use crate::error::InputError;
 use crate::resource_id::ResourceId;
-use crate::target::{shorten, ConnectionRef};
+use crate::target::ConnectionRef;
+use crate::text::shorten;
 
 /// The data-connection kinds adxconn creates; the spelling is ARM's `kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,11 +178,11 @@ impl ConnectionSpec {
             json!(consumer_group(&args.consumer_group)?),
         );
         if let Some(grid) = &args.event_grid_id {
-            let grid = resource_id(
-                "--event-grid-id",
-                grid,
-                "Microsoft.EventGrid/eventSubscriptions",
-            )?;
+            let grid = ResourceId::parse_extension(grid, "Microsoft.EventGrid/eventSubscriptions")
+                .map_err(|problem| {
+                    InputError::new("--event-grid-id", problem)
+                        .hint("expected the resource id of an Event Grid subscription")
+                })?;
             properties.insert("eventGridResourceId".into(), json!(grid.as_str()));
         }
         let location = ingestion(&mut properties, &args.ingestion, Kind::EventGrid)?;
@@ -271,10 +272,12 @@ fn identity_id(text: &str, target: &ConnectionRef) -> Result<String, InputError>
     if text.eq_ignore_ascii_case("system") {
         return Ok(target.database.cluster_id());
     }
-    let id = ResourceId::parse(text).map_err(|p| {
-        InputError::new("--managed-identity", p)
-            .hint("pass `system` or a user-assigned identity's resource id")
-    })?;
+    let id = ResourceId::parse(text)
+        .and_then(|id| id.check_plain().map(|()| id))
+        .map_err(|p| {
+            InputError::new("--managed-identity", p)
+                .hint("pass `system` or a user-assigned identity's resource id")
+        })?;
     let user_assigned = id
         .resource_type()
         .eq_ignore_ascii_case("Microsoft.ManagedIdentity/userAssignedIdentities");

@@ -47,12 +47,13 @@ Examples:
 Sign in with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or ADXCONN_ACCESS_TOKEN.
 
 Exit codes:
-  0    success (also: `delete` of a connection that does not exist)
+  0    success (also: `delete` of a connection that does not exist in a database that does)
   1    Azure refused the request, or the operation failed
   2    invalid input; nothing was sent
   3    authentication or authorization failed (token, 401, 403)
   4    timed out waiting (the operation may still finish)
-  5    not found (`show`, `wait`)
+  5    not found: the data connection (`show`, `wait`), or its database, cluster, resource
+       group or subscription (every command)
   130  interrupted while waiting (the operation goes on; resume with `adxconn wait`)";
 
 /// A problem with what the user typed, found before anything is sent.
@@ -106,9 +107,9 @@ pub enum Error {
     Auth(#[from] AuthError),
     #[error(transparent)]
     Arm(#[from] ArmError),
-    /// `show` of a connection that does not exist.
-    #[error("data connection `{name}` was not found in database `{database}`")]
-    NotFound { name: String, database: String },
+    /// A data connection, or a part of its address, does not exist.
+    #[error(transparent)]
+    NotFound(#[from] Missing),
     /// ARM refused access to a source in another tenant (`LinkedAuthorizationFailed`, or a
     /// rejected auxiliary token).
     #[error("{error}")]
@@ -118,6 +119,21 @@ pub enum Error {
         sources: Vec<(String, String)>,
         /// Whether auxiliary tokens were sent.
         had_auxiliary: bool,
+    },
+    /// ARM refused a write with a 404: its error, and the part of the address that is missing.
+    #[error("{error}")]
+    WrongAddress {
+        error: Box<ArmError>,
+        missing: Missing,
+    },
+    /// Azure accepted a write, but its status URL is one adxconn will not follow.
+    #[error("Azure accepted the {method}, but adxconn will not follow its status URL")]
+    Unfollowable {
+        method: String,
+        #[source]
+        source: Box<ArmError>,
+        /// The command that follows the connection instead.
+        resume: String,
     },
     /// A destructive command needs confirmation and none could be had.
     #[error("{0}")]
@@ -130,10 +146,13 @@ impl Error {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::Input(_) | Error::NotConfirmed(_) => ExitStatus::Usage,
-            Error::Auth(_) | Error::CrossTenant { .. } => ExitStatus::Auth,
+            Error::Auth(error) => error.exit_status(),
+            Error::CrossTenant { .. } => ExitStatus::Auth,
             Error::Arm(error) => error.exit_status(),
-            Error::NotFound { .. } => ExitStatus::NotFound,
-            Error::Output(_) => ExitStatus::Failure,
+            Error::NotFound(_) => ExitStatus::NotFound,
+            Error::Output(_) | Error::Unfollowable { .. } | Error::WrongAddress { .. } => {
+                ExitStatus::Failure
+            }
         }
     }
 
@@ -142,15 +161,53 @@ impl Error {
             Error::Input(error) => error.hint.clone(),
             Error::Auth(error) => error.hint(),
             Error::Arm(error) => error.hint(),
-            Error::NotFound { .. } => {
-                Some("list the connections of the database with `adxconn list …`".into())
-            }
+            Error::NotFound(missing) => Some(missing.hint()),
+            Error::WrongAddress { missing, .. } => Some(format!(
+                "check --subscription, --resource-group, --cluster and --database: {missing}"
+            )),
             Error::CrossTenant {
                 sources,
                 had_auxiliary,
                 ..
             } => Some(cross_tenant_hint(sources, *had_auxiliary)),
+            Error::Unfollowable { resume, .. } => Some(format!(
+                "the write goes on in Azure; follow the data connection itself: {resume}"
+            )),
             Error::NotConfirmed(_) | Error::Output(_) => None,
+        }
+    }
+}
+
+/// What does not exist: the data connection, or the part of its address that is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Missing {
+    #[error("data connection `{name}` was not found in database `{database}`")]
+    Connection { name: String, database: String },
+    #[error("database `{name}` was not found in cluster `{cluster}`")]
+    Database { name: String, cluster: String },
+    #[error("cluster `{name}` was not found in resource group `{resource_group}`")]
+    Cluster {
+        name: String,
+        resource_group: String,
+    },
+    #[error("resource group `{name}` was not found in subscription `{subscription}`")]
+    ResourceGroup { name: String, subscription: String },
+    #[error("subscription `{id}` was not found (or the signed-in principal cannot see it)")]
+    Subscription { id: String },
+}
+
+impl Missing {
+    fn hint(&self) -> String {
+        match self {
+            Missing::Connection { .. } => {
+                "list the connections of the database with `adxconn list …`".into()
+            }
+            Missing::Database { .. } => "check --database (names are case-insensitive; `az kusto database list` lists them)".into(),
+            Missing::Cluster { .. } => "check --cluster and --resource-group".into(),
+            Missing::ResourceGroup { .. } => {
+                "check --resource-group and --subscription (AZURE_SUBSCRIPTION_ID)".into()
+            }
+            Missing::Subscription { .. } => "check --subscription (AZURE_SUBSCRIPTION_ID) and that the principal has a role in it".into(),
         }
     }
 }
@@ -212,7 +269,8 @@ pub fn report(error: &Error, stderr: &mut impl io::Write) -> ExitStatus {
     if let Some(hint) = error.hint() {
         let _ = write!(text, "\nhint: {hint}\n");
     }
+    // Server text (messages, echoed requests) is in here: scrub it like every printed line.
     // Nothing sensible is left to do if stderr itself is gone.
-    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.write_all(crate::scrub::terminal(&text).as_bytes());
     error.exit_status()
 }

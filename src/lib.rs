@@ -19,9 +19,12 @@ pub mod error;
 pub mod interrupt;
 pub mod output;
 pub mod resource_id;
+pub mod scrub;
 pub mod settings;
 pub mod target;
 pub mod tenancy;
+pub mod text;
+pub mod transport;
 
 use std::process::ExitCode;
 

@@ -24,7 +24,7 @@ impl Status {
     /// A line for people: what is happening or what happened.
     pub fn info(&self, message: &str) {
         if !self.quiet {
-            let _ = writeln!(io::stderr().lock(), "{message}");
+            let _ = writeln!(io::stderr().lock(), "{}", crate::scrub::terminal(message));
         }
     }
 
@@ -68,18 +68,24 @@ impl Printer {
 
     /// Pretty JSON, whatever the format (for values that only make sense as data).
     pub fn json(&self, value: &Value) -> Result<(), Error> {
-        let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+        let mut text = crate::scrub::json(&serde_json::to_string_pretty(value).unwrap_or_default());
         text.push('\n');
-        self.write(&text)
+        self.write_raw(&text)
     }
 
-    /// Text as is; in JSON mode the caller prints JSON instead.
+    /// Text for people; in JSON mode the caller prints JSON instead.
     pub fn text(&self, text: &str) -> Result<(), Error> {
         self.write(text)
     }
 
-    /// A closed pipe (`adxconn list | head`) is not an error.
+    /// Human text, scrubbed of secrets and terminal controls (server-given names and values
+    /// pass through here).
     fn write(&self, text: &str) -> Result<(), Error> {
+        self.write_raw(&crate::scrub::terminal(text))
+    }
+
+    /// A closed pipe (`adxconn list | head`) is not an error.
+    fn write_raw(&self, text: &str) -> Result<(), Error> {
         let mut stdout = io::stdout().lock();
         match stdout
             .write_all(text.as_bytes())

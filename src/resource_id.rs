@@ -17,6 +17,8 @@ pub struct ResourceId {
     resource_type: String,
     /// Names along the last provider section, outermost first.
     names: Vec<String>,
+    /// How many `/providers/…` sections it has: 1, or more for an extension resource.
+    sections: usize,
 }
 
 impl ResourceId {
@@ -31,10 +33,12 @@ impl ResourceId {
         if text.len() > 2048 {
             return Err("it is longer than 2048 characters".into());
         }
-        if let Some(bad) = text
-            .chars()
-            .find(|c| c.is_control() || c.is_whitespace() || matches!(c, '?' | '#' | '%' | '\\'))
-        {
+        if let Some(bad) = text.chars().find(|c| {
+            c.is_control()
+                || c.is_whitespace()
+                || crate::scrub::is_invisible_format(*c)
+                || matches!(c, '?' | '#' | '%' | '\\')
+        }) {
             return Err(format!("it contains the character {bad:?}"));
         }
         let Some(rest) = text.strip_prefix('/') else {
@@ -43,6 +47,12 @@ impl ResourceId {
         let segments: Vec<&str> = rest.split('/').collect();
         if segments.iter().any(|segment| segment.is_empty()) {
             return Err("it has an empty segment (`//` or a trailing `/`)".into());
+        }
+        // `.` and `..` would be normalised into another path: another resource than the one named.
+        if let Some(dots) = segments.iter().find(|s| s.chars().all(|c| c == '.')) {
+            return Err(format!(
+                "it has a `{dots}` segment; ids name each resource exactly"
+            ));
         }
         let (Some(first), Some(subscription)) = (segments.first(), segments.get(1)) else {
             return Err("it must start with `/subscriptions/{subscription-id}`".into());
@@ -66,6 +76,7 @@ impl ResourceId {
         }
         // Each provider section: `providers/{Namespace}/{type}/{name}[/{type}/{name}…]`.
         let mut last = None;
+        let mut sections = 0;
         while index < segments.len() {
             if !segments[index].eq_ignore_ascii_case("providers") {
                 return Err(format!(
@@ -87,6 +98,7 @@ impl ResourceId {
                 ));
             }
             last = Some(section);
+            sections += 1;
             index = end;
         }
         let Some(section) = last else {
@@ -105,12 +117,22 @@ impl ResourceId {
             resource_group,
             resource_type,
             names,
+            sections,
         })
     }
 
-    /// Parses an id and checks that it names a resource of `expected_type`
-    /// (`Namespace/type[/type…]`, compared case-insensitively).
+    /// Parses the id of a resource of `expected_type` (`Namespace/type[/type…]`, compared
+    /// case-insensitively) in a resource group, with one provider section: an id with a
+    /// second `/providers/…` names a different resource than its first part suggests.
     pub fn parse_typed(text: &str, expected_type: &str) -> Result<ResourceId, String> {
+        let id = ResourceId::parse_extension(text, expected_type)?;
+        id.check_plain()?;
+        Ok(id)
+    }
+
+    /// Like `parse_typed`, for an extension resource (such as an Event Grid subscription
+    /// scoped to a storage account), which may follow another resource's provider section.
+    pub fn parse_extension(text: &str, expected_type: &str) -> Result<ResourceId, String> {
         let id = ResourceId::parse(text)?;
         if !id.resource_type.eq_ignore_ascii_case(expected_type) {
             return Err(format!(
@@ -119,6 +141,19 @@ impl ResourceId {
             ));
         }
         Ok(id)
+    }
+
+    /// An ordinary resource: in a resource group, one provider section.
+    pub fn check_plain(&self) -> Result<(), String> {
+        if self.resource_group.is_none() {
+            return Err("it has no `/resourceGroups/{name}`".into());
+        }
+        if self.sections > 1 {
+            return Err(
+                "it has more than one `/providers/` section; give the resource's own id".into(),
+            );
+        }
+        Ok(())
     }
 
     pub fn as_str(&self) -> &str {
@@ -173,8 +208,22 @@ mod tests {
     #[test]
     fn parses_extension_resource() {
         let text = format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa/providers/Microsoft.EventGrid/eventSubscriptions/sub1");
-        let id = ResourceId::parse_typed(&text, "Microsoft.EventGrid/eventSubscriptions").unwrap();
+        let id =
+            ResourceId::parse_extension(&text, "Microsoft.EventGrid/eventSubscriptions").unwrap();
         assert_eq!(id.names(), ["sub1"]);
+    }
+
+    #[test]
+    fn typed_ids_need_a_resource_group_and_one_provider_section() {
+        let nested = format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Foo/bars/x/providers/Microsoft.Kusto/clusters/c/databases/d/dataConnections/n");
+        let connection = "Microsoft.Kusto/clusters/databases/dataConnections";
+        assert!(ResourceId::parse_typed(&nested, connection).is_err());
+        assert!(ResourceId::parse_extension(&nested, connection).is_ok());
+        let no_group =
+            format!("/subscriptions/{SUB}/providers/Microsoft.EventHub/namespaces/ns/eventhubs/h");
+        assert!(
+            ResourceId::parse_typed(&no_group, "Microsoft.EventHub/namespaces/eventhubs").is_err()
+        );
     }
 
     #[test]
@@ -197,6 +246,9 @@ mod tests {
             &format!("/subscriptions/{SUB}/resourceGroups//providers/A.B/c/d"),
             &format!("/subscriptions/{SUB}/resourceGroups/rg/things/A.B/c/d"),
             &format!("/subscriptions/{SUB}/resourceGroups/rg/providers/A.B/c/d?x=1"),
+            &format!("/subscriptions/{SUB}/resourceGroups/rg/providers/A.B/c/../d/.."),
+            &format!("/subscriptions/{SUB}/resourceGroups/./providers/A.B/c/d"),
+            &format!("/subscriptions/{SUB}/resourceGroups/rg/providers/A.B/c/d\u{202e}x"),
         ] {
             assert!(ResourceId::parse(bad).is_err(), "accepted {bad:?}");
         }

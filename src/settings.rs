@@ -3,7 +3,6 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use url::Url;
 
@@ -42,7 +41,17 @@ impl Endpoints {
             None => Url::parse(arm).map_err(|e| InputError::new("--cloud", e.to_string()))?,
         };
         let authority = match &global.authority_host {
-            Some(text) => checked_endpoint(text, "AZURE_AUTHORITY_HOST")?,
+            // azure_identity sends the client secret to https:// authorities only.
+            Some(text) => match checked_endpoint(text, "AZURE_AUTHORITY_HOST")? {
+                url if url.scheme() == "https" => url,
+                url => {
+                    return Err(InputError::new(
+                        "AZURE_AUTHORITY_HOST",
+                        format!("`{url}` is plain http; the client secret is sent over https only"),
+                    )
+                    .hint("use https:// (a local emulator serves https too)"))
+                }
+            },
             None => Url::parse(authority).map_err(|e| InputError::new("--cloud", e.to_string()))?,
         };
         Ok(Endpoints {
@@ -59,7 +68,7 @@ pub fn checked_endpoint(text: &str, source: &str) -> Result<Url, InputError> {
     let url = Url::parse(text.trim()).map_err(|e| {
         InputError::new(
             source,
-            format!("`{}` is not a URL: {e}", crate::target::shorten(text)),
+            format!("`{}` is not a URL: {e}", crate::text::shorten(text)),
         )
     })?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -106,6 +115,11 @@ pub struct Environment {
     pub client_secret: Option<String>,
     /// `SSL_CERT_FILE`: extra trusted CA certificates (PEM), e.g. a corporate TLS proxy's.
     pub ssl_cert_file: Option<PathBuf>,
+    /// `HTTPS_PROXY` (else `ALL_PROXY`), for `https://` requests only: `HTTP_PROXY` is never
+    /// used, so no token crosses a proxy outside TLS.
+    pub https_proxy: Option<String>,
+    /// `NO_PROXY`.
+    pub no_proxy: Option<String>,
 }
 
 impl Environment {
@@ -115,45 +129,28 @@ impl Environment {
             access_token: non_empty("ADXCONN_ACCESS_TOKEN"),
             client_secret: non_empty("AZURE_CLIENT_SECRET"),
             ssl_cert_file: non_empty("SSL_CERT_FILE").map(PathBuf::from),
+            https_proxy: ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+                .into_iter()
+                .find_map(non_empty),
+            no_proxy: ["NO_PROXY", "no_proxy"].into_iter().find_map(non_empty),
         }
     }
 }
 
-/// The shared HTTP client: one connection pool for ARM and the token endpoint.
-///
-/// Proxies come from `HTTPS_PROXY`/`NO_PROXY` (reqwest reads them). Certificates in
-/// `SSL_CERT_FILE` are trusted in addition to the platform's roots.
+/// The shared HTTP client (see `transport::client`), set up from the environment.
 pub fn http_client(environment: &Environment) -> Result<reqwest::Client, InputError> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("adxconn/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(10))
-        // ARM gives a resource provider 60 s to answer before it answers 504 itself.
-        .timeout(Duration::from_secs(90))
-        .pool_idle_timeout(Duration::from_secs(60));
-    if let Some(path) = &environment.ssl_cert_file {
-        let pem = std::fs::read(path).map_err(|e| {
-            InputError::new(
-                "SSL_CERT_FILE",
-                format!("cannot read `{}`: {e}", path.display()),
-            )
-        })?;
-        let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            InputError::new(
-                "SSL_CERT_FILE",
-                format!("`{}` holds no PEM certificates: {e}", path.display()),
-            )
-        })?;
-        if certificates.is_empty() {
-            return Err(InputError::new(
-                "SSL_CERT_FILE",
-                format!("`{}` holds no PEM certificates", path.display()),
-            ));
-        }
-        builder = builder.tls_certs_merge(certificates);
-    }
-    builder
-        .build()
-        .map_err(|e| InputError::new("SSL_CERT_FILE", format!("cannot set up TLS: {e}")))
+    let settings = crate::transport::ClientSettings {
+        ca_file: environment.ssl_cert_file.as_deref(),
+        https_proxy: environment.https_proxy.as_deref(),
+        no_proxy: environment.no_proxy.as_deref(),
+    };
+    crate::transport::client(&settings).map_err(|error| {
+        let source = match error {
+            crate::transport::SetupError::Proxy { .. } => "HTTPS_PROXY",
+            _ => "SSL_CERT_FILE",
+        };
+        InputError::new(source, error.to_string())
+    })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use crate::cli::{DatabaseArgs, LocateArgs, TargetArgs};
 use crate::error::InputError;
 use crate::resource_id::ResourceId;
+use crate::text::shorten;
 
 /// A database of a Kusto cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,10 +42,17 @@ impl DatabaseRef {
         ]
     }
 
+    /// Path segments of the database.
+    pub fn path(&self) -> Vec<&str> {
+        let mut path = self.cluster_path();
+        path.extend(["databases", self.database.as_str()]);
+        path
+    }
+
     /// Path segments of the database's data-connection collection.
     pub fn connections_path(&self) -> Vec<&str> {
-        let mut path = self.cluster_path();
-        path.extend(["databases", self.database.as_str(), "dataConnections"]);
+        let mut path = self.path();
+        path.push("dataConnections");
         path
     }
 
@@ -125,6 +133,11 @@ impl ConnectionRef {
         let mut path = self.database.connections_path();
         path.push(&self.name);
         path
+    }
+
+    /// The connection's ARM resource id.
+    pub fn id(&self) -> String {
+        format!("/{}", self.path().join("/"))
     }
 
     /// Checks every part read from an `--id`; errors name `--id`.
@@ -249,9 +262,10 @@ fn check_cluster(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Kusto database names: up to 260 letters, digits, spaces, `_`, `-` and `.`.
+/// Kusto database names: up to 260 letters, digits, spaces, `_`, `-` and `.`, not dots alone.
 fn check_database(text: &str) -> Result<(), String> {
     check_length(text, 260)?;
+    check_not_dots(text)?;
     if text.trim() != text {
         return Err("it has leading or trailing whitespace".into());
     }
@@ -269,11 +283,22 @@ fn check_database(text: &str) -> Result<(), String> {
 /// Data connection names: letters, digits, `-` and `.`, at most 40 (Kusto's documented rule).
 pub fn check_connection_name(text: &str) -> Result<(), String> {
     check_length(text, 40)?;
+    check_not_dots(text)?;
     if let Some(bad) = text
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.')))
     {
         return Err(format!("`{}` contains {bad:?}", shorten(text)));
+    }
+    Ok(())
+}
+
+/// `.` and `..` (or more dots) name no resource: in a URL they mean "here" and "the parent".
+fn check_not_dots(text: &str) -> Result<(), String> {
+    if text.chars().all(|c| c == '.') {
+        return Err(format!(
+            "`{text}` is not a name (dots alone address another resource)"
+        ));
     }
     Ok(())
 }
@@ -289,17 +314,6 @@ fn check_length(text: &str, max: usize) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// Echoes user input in messages without flooding the terminal with a huge value.
-pub fn shorten(text: &str) -> String {
-    const MAX: usize = 80;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        let head: String = text.chars().take(MAX).collect();
-        format!("{head}…")
-    }
 }
 
 #[cfg(test)]
@@ -322,6 +336,13 @@ mod tests {
         assert!(check_connection_name("has space").is_err());
         assert!(check_connection_name(&"a".repeat(41)).is_err());
         assert!(check_connection_name("ünïcode").is_err());
+        for dots in [".", "..", "..."] {
+            assert!(check_connection_name(dots).is_err());
+            assert!(check_database(dots).is_err());
+            assert!(check_resource_group(dots).is_err());
+            assert!(check_cluster(dots).is_err());
+        }
+        assert!(check_database("db.v2").is_ok());
         assert!(check_cluster("adx").is_err());
         assert!(check_cluster("1adx").is_err());
         assert!(check_cluster("adx-demo").is_ok());

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::arm::ArmClient;
+use crate::arm::{ArmClient, ArmError};
 use crate::resource_id::ResourceId;
 
 /// Subscriptions are their own resource provider with their own api-versions.
@@ -57,13 +57,19 @@ impl<'a> Tenancy<'a> {
 
     /// Adds `"crossTenant": true|false` (or `null` when it could not be told) to a connection
     /// of a cluster in `cluster_subscription` (whose tenant is ours: we reached the cluster).
-    pub async fn mark(&mut self, resource: &mut Value, cluster_subscription: &str) {
+    ///
+    /// Only a signal or the deadline is an error: a lookup that fails leaves the mark `null`.
+    pub async fn mark(
+        &mut self,
+        resource: &mut Value,
+        cluster_subscription: &str,
+    ) -> Result<(), ArmError> {
         let mut cross = Some(false);
         for source in source_ids(resource)
             .iter()
             .filter(|id| !id.subscription().eq_ignore_ascii_case(cluster_subscription))
         {
-            match self.owns(source.subscription()).await {
+            match self.owns(source.subscription()).await? {
                 Some(true) => {}
                 Some(false) => {
                     cross = Some(true);
@@ -75,18 +81,22 @@ impl<'a> Tenancy<'a> {
         if let Value::Object(object) = resource {
             object.insert("crossTenant".into(), cross.map_or(Value::Null, Value::Bool));
         }
+        Ok(())
     }
 
-    async fn owns(&mut self, subscription: &str) -> Option<bool> {
+    async fn owns(&mut self, subscription: &str) -> Result<Option<bool>, ArmError> {
         let key = subscription.to_ascii_lowercase();
         if let Some(known) = self.owned.get(&key) {
-            return *known;
+            return Ok(*known);
         }
         let url = crate::arm::arm_url_with_version(
             self.client.endpoint(),
             &["subscriptions", subscription],
             SUBSCRIPTIONS_API_VERSION,
         );
+        let Ok(url) = url else {
+            return Ok(None);
+        };
         let owned = match self.client.get(&url).await {
             Ok(response) => {
                 let tenant = response.json("the subscription").ok().and_then(|s| {
@@ -101,6 +111,7 @@ impl<'a> Tenancy<'a> {
             }
             // Not visible to us: another tenant's (or gone, which is no better).
             Err(error) if matches!(error.status(), Some(401 | 403 | 404)) => Some(false),
+            Err(error) if error.is_stop() => return Err(error),
             Err(error) => {
                 self.client.trace_note(&format!(
                     "could not tell the tenant of subscription `{subscription}`: {error}"
@@ -109,6 +120,6 @@ impl<'a> Tenancy<'a> {
             }
         };
         self.owned.insert(key, owned);
-        owned
+        Ok(owned)
     }
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
 
-use crate::faults::{fault_name, Fault};
+use crate::faults::{fault_name, verbatim_outcome, Fault};
 use crate::http::{Outcome, Reply};
 use crate::linked::{auxiliary_tokens, check_linked_scopes, BodyShape};
 use crate::log::{is_write, RecordedRequest};
@@ -41,7 +41,7 @@ pub(crate) fn handle(state: &mut State, req: &RecordedRequest) -> Outcome {
     }
     // Explicit rules first: a test that injects one wants exactly that
     // fault; the mix draws only for the requests the rules leave alone.
-    let fault = match state.faults.take(&req.method, &req.path_and_query) {
+    let fault = match state.faults.take(false, &req.method, &req.path_and_query) {
         Some(fault) => Some(fault),
         None => state.mix.as_mut().and_then(|mix| mix.draw(write)),
     };
@@ -1042,7 +1042,16 @@ fn fault_outcome(fault: &Fault, req: &RecordedRequest) -> Outcome {
             .unwrap_or_default()
     };
     let mut reply = match fault {
-        Fault::DropConnection | Fault::LostResponse => return Outcome::Drop,
+        Fault::LostResponse => return Outcome::Drop,
+        Fault::DropConnection
+        | Fault::Redirect { .. }
+        | Fault::Hang
+        | Fault::EndlessBody { .. }
+        | Fault::HugeBody { .. }
+        | Fault::Echo { .. }
+        | Fault::Reply { .. } => {
+            return verbatim_outcome(fault, req).unwrap_or(Outcome::Drop);
+        }
         Fault::Throttle { retry_after_secs } => {
             let kind = rate_limit_kind(&req.method);
             Reply::arm_error(

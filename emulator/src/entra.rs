@@ -1,12 +1,15 @@
 //! The Entra ID v2 token endpoint, client-credentials grant only:
 //! `POST /{tenant}/oauth2/v2.0/token` with a form body, answering an access
-//! token for the scope's resource or an Entra-shaped error.
+//! token for the scope's resource or an Entra-shaped error. Fault rules made
+//! with [`FaultRule::token_endpoint`](crate::FaultRule::token_endpoint) are
+//! applied here, before anything else.
 
 use std::time::SystemTime;
 
 use serde_json::json;
 
-use crate::http::Reply;
+use crate::faults::{fault_name, verbatim_outcome, Fault};
+use crate::http::{Outcome, Reply};
 use crate::log::RecordedRequest;
 use crate::state::State;
 use crate::text::{entra_timestamp, new_guid, now_unix, pair_value, parse_pairs};
@@ -15,7 +18,50 @@ use crate::token::Claims;
 /// Lifetime of issued tokens, as Entra's `expires_in` usually says.
 pub(crate) const TOKEN_LIFETIME_SECS: i64 = 3599;
 
-pub(crate) fn handle(state: &State, req: &RecordedRequest) -> Reply {
+/// Applies the first token-endpoint fault rule matching `req`, if any
+/// (counting it), else issues a token or an Entra error.
+pub(crate) fn handle(state: &mut State, req: &RecordedRequest) -> Outcome {
+    let Some(fault) = state.faults.take(true, &req.method, &req.path_and_query) else {
+        return Outcome::Reply(issue(state, req));
+    };
+    *state.stats.faults.entry(fault_name(&fault)).or_default() += 1;
+    let reply = match &fault {
+        Fault::LostResponse => {
+            let _ = issue(state, req);
+            return Outcome::Drop;
+        }
+        Fault::Throttle { retry_after_secs } => error(
+            429,
+            "temporarily_unavailable",
+            90_055,
+            "AADSTS90055: TenantThrottlingError: There are too many incoming requests. Please retry later.",
+        )
+        .with_header("retry-after", retry_after_secs.to_string()),
+        Fault::Status(status) if *status >= 500 => error(
+            *status,
+            "temporarily_unavailable",
+            90_033,
+            "AADSTS90033: A transient error has occurred. Please try again.",
+        ),
+        Fault::Status(status) => error(
+            *status,
+            "invalid_request",
+            90_033,
+            format!("AADSTS90033: Injected fault: HTTP {status}."),
+        ),
+        Fault::Conflict { code } => error(
+            409,
+            "invalid_request",
+            90_033,
+            format!("AADSTS90033: Injected fault: {code}."),
+        ),
+        other => return verbatim_outcome(other, req).unwrap_or(Outcome::Drop),
+    };
+    Outcome::Reply(reply)
+}
+
+/// The token endpoint proper.
+fn issue(state: &State, req: &RecordedRequest) -> Reply {
     let tenant_id = req
         .path()
         .trim_start_matches('/')

@@ -1,4 +1,5 @@
-//! Injectable failures, applied to ARM requests (never to token requests).
+//! Injectable failures, applied to ARM requests or, for rules built with
+//! [`FaultRule::token_endpoint`], to Entra ID token requests instead.
 //!
 //! A [`FaultRule`] says which requests it matches and how many of them it
 //! affects; rules are consulted in injection order and the first one with
@@ -7,14 +8,22 @@
 //! lose the answer ([`Fault::LostResponse`]) let the request take effect
 //! first, which is what makes retries of non-idempotent calls interesting.
 //!
+//! Besides the failures of a healthy but busy service, some faults play a
+//! hostile or broken server (a redirect elsewhere, an answer that never
+//! comes, an endless or huge body, a debug proxy reflecting the request, an
+//! arbitrary verbatim answer), so a client's defences can be tested.
+//!
 //! A [`FaultMix`] adds background noise for soak tests: every ARM request
 //! that no rule claims draws from a deterministic generator seeded by
 //! [`FaultMix::seed`]. Each request consumes exactly two draws whatever its
 //! method or outcome, so the n-th ARM request handled always meets the same
 //! luck: a run is reproducible up to the interleaving of concurrent clients,
-//! never dependent on timing.
+//! never dependent on timing. The mix never touches token requests.
 
 use std::collections::VecDeque;
+
+use crate::http::{Outcome, Reply, Streamed};
+use crate::log::RecordedRequest;
 
 /// What an injected fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +39,36 @@ pub enum Fault {
     LostResponse,
     /// 409 with this Kusto error code (e.g. `ServiceIsInMaintenance`), nothing applied.
     Conflict { code: String },
+    /// `status` (301, 302, 303, 307 or 308) with `Location: location` and
+    /// an empty body, nothing applied: a server sending the client, and
+    /// whatever credentials it would forward, somewhere else.
+    Redirect { status: u16, location: String },
+    /// Never answer: the connection stays open and silent until the client
+    /// closes it or the emulator is dropped (other connections are served
+    /// meanwhile). Tests a client's timeouts.
+    Hang,
+    /// `status`, `content-type: application/json`, then a chunked body that
+    /// never ends (`{"value":[` and `{"name":"x"},` forever), as fast as the
+    /// client reads. Tests a client's limit on what it buffers.
+    EndlessBody { status: u16 },
+    /// `status` and a JSON list body of exactly `bytes` bytes with a correct
+    /// `Content-Length`, generated while written (500 MB costs the emulator
+    /// one 64 KiB chunk). Tests a client's limit on announced sizes.
+    HugeBody { status: u16, bytes: u64 },
+    /// `status` with ARM's error envelope, code `Echo`, whose message is
+    /// every request header as a `name: value` line, an empty line, then the
+    /// raw request body: a misconfigured debug proxy reflecting the request,
+    /// bearer tokens and client secrets included. Tests that a client keeps
+    /// error messages it shows or logs free of secrets.
+    Echo { status: u16 },
+    /// Exactly this answer, no headers added but the framing ones
+    /// (`content-length`, `date`). Headers hyper refuses to write (names or
+    /// values with control characters other than tab) are left out.
+    Reply {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
 }
 
 impl Fault {
@@ -40,7 +79,7 @@ impl Fault {
     }
 }
 
-/// Which ARM requests a [`Fault`] hits, and how many times.
+/// Which requests a [`Fault`] hits, and how many times.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FaultRule {
     /// HTTP method to match (case-insensitive); `None` matches any.
@@ -48,8 +87,12 @@ pub struct FaultRule {
     /// Substring of the path and query to match (case-insensitive); `None` matches any.
     pub path_contains: Option<String>,
     pub fault: Fault,
-    /// How many matching requests the rule affects before it is used up.
+    /// How many matching requests the rule affects before it is used up;
+    /// [`usize::MAX`] means no limit.
     pub times: usize,
+    /// Whether the rule matches Entra ID token requests
+    /// (`/{tenant}/oauth2/v2.0/token`) instead of ARM requests.
+    pub token_endpoint: bool,
 }
 
 impl FaultRule {
@@ -60,7 +103,19 @@ impl FaultRule {
             path_contains: None,
             fault,
             times: 1,
+            token_endpoint: false,
         }
+    }
+
+    /// Makes the rule hit token requests instead of ARM requests (the
+    /// method and path filters still apply). [`Fault::LostResponse`] there
+    /// issues the token and drops the connection, which changes nothing a
+    /// client can tell from [`Fault::DropConnection`]; the statuses and
+    /// throttling answer in Entra's error shape.
+    #[must_use]
+    pub fn token_endpoint(mut self) -> FaultRule {
+        self.token_endpoint = true;
+        self
     }
 
     /// Restricts the rule to one HTTP method.
@@ -77,15 +132,23 @@ impl FaultRule {
         self
     }
 
-    /// Sets how many matching requests the rule affects.
+    /// Sets how many matching requests the rule affects; [`usize::MAX`]
+    /// means every one, for as long as the emulator runs.
     #[must_use]
     pub fn times(mut self, times: usize) -> FaultRule {
         self.times = times;
         self
     }
 
-    fn matches(&self, method: &str, path_and_query: &str) -> bool {
+    /// Makes the rule affect every matching request: `times(usize::MAX)`.
+    #[must_use]
+    pub fn always(self) -> FaultRule {
+        self.times(usize::MAX)
+    }
+
+    fn matches(&self, token_endpoint: bool, method: &str, path_and_query: &str) -> bool {
         self.times > 0
+            && self.token_endpoint == token_endpoint
             && self
                 .method
                 .as_deref()
@@ -111,14 +174,22 @@ impl Faults {
         }
     }
 
-    /// The fault for this request, using up one application of its rule.
-    pub(crate) fn take(&mut self, method: &str, path_and_query: &str) -> Option<Fault> {
+    /// The fault for this request (a token request when `token_endpoint`),
+    /// using up one application of its rule unless it is unlimited.
+    pub(crate) fn take(
+        &mut self,
+        token_endpoint: bool,
+        method: &str,
+        path_and_query: &str,
+    ) -> Option<Fault> {
         let index = self
             .rules
             .iter()
-            .position(|r| r.matches(method, path_and_query))?;
+            .position(|r| r.matches(token_endpoint, method, path_and_query))?;
         let rule = self.rules.get_mut(index)?;
-        rule.times -= 1;
+        if rule.times != usize::MAX {
+            rule.times -= 1;
+        }
         let fault = rule.fault.clone();
         if rule.times == 0 {
             self.rules.remove(index);
@@ -249,7 +320,65 @@ pub(crate) fn fault_name(fault: &Fault) -> String {
         Fault::DropConnection => "drop_connection".to_owned(),
         Fault::LostResponse => "lost_response".to_owned(),
         Fault::Conflict { .. } => "conflict".to_owned(),
+        Fault::Redirect { .. } => "redirect".to_owned(),
+        Fault::Hang => "hang".to_owned(),
+        Fault::EndlessBody { .. } => "endless_body".to_owned(),
+        Fault::HugeBody { .. } => "huge_body".to_owned(),
+        Fault::Echo { .. } => "echo".to_owned(),
+        Fault::Reply { .. } => "reply".to_owned(),
     }
+}
+
+/// The outcome of the faults that answer the same on ARM and on the token
+/// endpoint, verbatim (none of ARM's usual headers); `None` for the faults
+/// each endpoint words its own way.
+pub(crate) fn verbatim_outcome(fault: &Fault, req: &RecordedRequest) -> Option<Outcome> {
+    let json = || vec![("content-type".to_owned(), "application/json".to_owned())];
+    let outcome = match fault {
+        Fault::DropConnection => Outcome::Drop,
+        Fault::Hang => Outcome::Hang,
+        Fault::Redirect { status, location } => Outcome::Reply(Reply {
+            status: *status,
+            headers: vec![("location".to_owned(), location.clone())],
+            body: Vec::new(),
+        }),
+        Fault::EndlessBody { status } => Outcome::Stream {
+            status: *status,
+            headers: json(),
+            body: Streamed::EndlessList,
+        },
+        Fault::HugeBody { status, bytes } => Outcome::Stream {
+            status: *status,
+            headers: json(),
+            body: Streamed::SizedList(*bytes),
+        },
+        Fault::Echo { status } => {
+            let mut message = String::new();
+            for (name, value) in &req.headers {
+                message.push_str(name);
+                message.push_str(": ");
+                message.push_str(value);
+                message.push('\n');
+            }
+            message.push('\n');
+            message.push_str(&req.body);
+            Outcome::Reply(Reply::arm_error(*status, "Echo", message))
+        }
+        Fault::Reply {
+            status,
+            headers,
+            body,
+        } => Outcome::Reply(Reply {
+            status: *status,
+            headers: headers.clone(),
+            body: body.clone().into_bytes(),
+        }),
+        Fault::Throttle { .. }
+        | Fault::Status(_)
+        | Fault::LostResponse
+        | Fault::Conflict { .. } => return None,
+    };
+    Some(outcome)
 }
 
 #[cfg(test)]
@@ -262,20 +391,52 @@ mod tests {
         faults.push(FaultRule::new(Fault::Status(500)).method("put").times(2));
         faults.push(FaultRule::new(Fault::DropConnection).path_contains("/DATACONNECTIONS/"));
         assert_eq!(
-            faults.take("GET", "/x/dataConnections/a"),
+            faults.take(false, "GET", "/x/dataConnections/a"),
             Some(Fault::DropConnection)
         );
-        assert_eq!(faults.take("GET", "/x/dataConnections/a"), None);
-        assert_eq!(faults.take("PUT", "/y"), Some(Fault::Status(500)));
-        assert_eq!(faults.take("PUT", "/y"), Some(Fault::Status(500)));
-        assert_eq!(faults.take("PUT", "/y"), None);
+        assert_eq!(faults.take(false, "GET", "/x/dataConnections/a"), None);
+        assert_eq!(faults.take(false, "PUT", "/y"), Some(Fault::Status(500)));
+        assert_eq!(faults.take(false, "PUT", "/y"), Some(Fault::Status(500)));
+        assert_eq!(faults.take(false, "PUT", "/y"), None);
     }
 
     #[test]
     fn zero_times_is_ignored() {
         let mut faults = Faults::default();
         faults.push(FaultRule::new(Fault::Status(500)).times(0));
-        assert_eq!(faults.take("GET", "/"), None);
+        assert_eq!(faults.take(false, "GET", "/"), None);
+    }
+
+    #[test]
+    fn token_endpoint_rules_match_only_token_requests() {
+        let mut faults = Faults::default();
+        faults.push(FaultRule::new(Fault::Status(503)).token_endpoint());
+        faults.push(FaultRule::new(Fault::Status(500)));
+        assert_eq!(
+            faults.take(false, "POST", "/t/oauth2/v2.0/token"),
+            Some(Fault::Status(500))
+        );
+        assert_eq!(faults.take(false, "POST", "/t/oauth2/v2.0/token"), None);
+        assert_eq!(
+            faults.take(true, "POST", "/t/oauth2/v2.0/token"),
+            Some(Fault::Status(503))
+        );
+        assert_eq!(faults.take(true, "POST", "/t/oauth2/v2.0/token"), None);
+    }
+
+    #[test]
+    fn unlimited_rules_never_run_out() {
+        let mut faults = Faults::default();
+        faults.push(FaultRule::new(Fault::Hang).always());
+        faults.push(
+            FaultRule::new(Fault::Status(500))
+                .times(usize::MAX)
+                .token_endpoint(),
+        );
+        for _ in 0..1000 {
+            assert_eq!(faults.take(false, "GET", "/"), Some(Fault::Hang));
+            assert_eq!(faults.take(true, "POST", "/"), Some(Fault::Status(500)));
+        }
     }
 
     fn mix(seed: u64) -> FaultMix {

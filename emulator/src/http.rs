@@ -1,5 +1,10 @@
 //! The emulator's transport-independent response type, shared by the ARM and
 //! Entra handlers, and ARM's error envelope.
+//!
+//! Most answers are a [`Reply`] held in memory; the hostile-server faults
+//! also need answers that never come ([`Outcome::Hang`]) or whose body is
+//! produced while the client reads it ([`Outcome::Stream`]), so that an
+//! endless or 500 MB body costs the emulator no more than one chunk.
 
 use serde_json::{json, Value};
 
@@ -15,8 +20,38 @@ pub(crate) struct Reply {
 #[derive(Debug)]
 pub(crate) enum Outcome {
     Reply(Reply),
+    /// Answer `status` and `headers`, then a body generated on the fly.
+    Stream {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Streamed,
+    },
     /// Close the connection without answering.
     Drop,
+    /// Never answer: keep the connection open, writing nothing, until the
+    /// client gives up or the host stops.
+    Hang,
+}
+
+impl Outcome {
+    /// The status the client gets, `None` when it gets no answer.
+    pub(crate) fn status(&self) -> Option<u16> {
+        match self {
+            Outcome::Reply(reply) => Some(reply.status),
+            Outcome::Stream { status, .. } => Some(*status),
+            Outcome::Drop | Outcome::Hang => None,
+        }
+    }
+}
+
+/// A body generated while it is written, in chunks of at most 64 KiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Streamed {
+    /// `{"value":[` then `{"name":"x"},` repeated forever (chunked).
+    EndlessList,
+    /// Exactly this many bytes of a JSON list (whitespace only when too short
+    /// for `{"value":[{}]}`), announced by `Content-Length`.
+    SizedList(u64),
 }
 
 pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";

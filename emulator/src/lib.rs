@@ -15,16 +15,18 @@
 //! ```
 //!
 //! Module map: [`world`] holds the seeded identities and clusters, `host`
-//! the HTTPS listener, CA and serving thread, `server` the [`Emulator`]
+//! the HTTPS (or plain HTTP) listener, CA and serving thread, `body` the
+//! response bodies (in memory or generated while written), `server` the [`Emulator`]
 //! handle, `entra` the token endpoint, `arm` the ARM routes, `linked` the
 //! auxiliary tokens and cross-tenant source checks, `schema` the
 //! data-connection body rules, `operation` the long-running operations and
 //! their signed status URLs, [`faults`] the injectable failures (rules and
 //! the random mix) and [`log`] the request log and [`Stats`]. [`replay`]
 //! serves recorded ARM traffic instead of the emulated model, over the same
-//! `host`.
+//! `host`; `sink` the [`Sink`], a recording server on another origin.
 
 mod arm;
+mod body;
 mod entra;
 pub mod faults;
 mod host;
@@ -35,6 +37,7 @@ mod operation;
 pub mod replay;
 mod schema;
 mod server;
+mod sink;
 mod state;
 mod text;
 mod tls;
@@ -44,6 +47,7 @@ pub mod world;
 pub use faults::{Fault, FaultMix, FaultRule};
 pub use log::{RecordedRequest, Stats};
 pub use server::Emulator;
+pub use sink::Sink;
 pub use world::{demo, App, Cluster, Role, Subscription, Tenant, World};
 
 /// The only ARM api-version the emulator accepts.

@@ -15,8 +15,8 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body, with invalid UTF-8 replaced.
     pub body: String,
-    /// The status answered, or `None` when the connection was closed without
-    /// an answer (fault injection).
+    /// The status answered, or `None` when the connection was closed (or
+    /// held open) without an answer (fault injection).
     pub status: Option<u16>,
 }
 
@@ -59,9 +59,11 @@ pub struct Stats {
     pub arm_requests: usize,
     /// Requests to the token endpoint.
     pub token_requests: usize,
-    /// Faults applied, explicit rules and random mix alike, by name:
-    /// `throttle`, `server_error` (any 5xx), `status_{code}` (other
-    /// statuses), `drop_connection`, `lost_response`, `conflict`.
+    /// Faults applied, explicit rules (token-endpoint ones included) and
+    /// random mix alike, by name: `throttle`, `server_error` (any 5xx),
+    /// `status_{code}` (other statuses), `drop_connection`, `lost_response`,
+    /// `conflict`, `redirect`, `hang`, `endless_body`, `huge_body`, `echo`,
+    /// `reply`.
     pub faults: BTreeMap<String, usize>,
     /// ARM requests with a write method (PUT, PATCH, POST, DELETE), faulted or not.
     pub writes: usize,

@@ -17,6 +17,7 @@ use crate::http::Outcome;
 use crate::log::{is_token_path, RecordedRequest, Stats};
 use crate::operation::{ConnectionKey, OperationError, UrlSigner};
 use crate::schema::validate;
+use crate::sink::Sink;
 use crate::state::{Shared, State, StoredConnection};
 use crate::text::{now_unix, rfc3339};
 use crate::token::{Claims, ARM_AUDIENCE};
@@ -27,6 +28,8 @@ use crate::world::World;
 pub struct Emulator {
     shared: Arc<Shared>,
     host: Host,
+    /// The emulator's TLS configuration, which sinks present too.
+    tls: Arc<rustls::ServerConfig>,
 }
 
 impl fmt::Debug for Emulator {
@@ -61,7 +64,11 @@ impl Emulator {
             &pki,
             Arc::new(move |request| handle(&handler_shared, request)),
         )?;
-        Ok(Emulator { shared, host })
+        Ok(Emulator {
+            shared,
+            host,
+            tls: pki.server_config,
+        })
     }
 
     /// `https://127.0.0.1:PORT`, without a trailing slash: both the ARM
@@ -75,7 +82,17 @@ impl Emulator {
         self.host.ca_file()
     }
 
-    /// Every request received so far, token and ARM, in handling order.
+    /// Starts a [`Sink`]: another HTTPS origin (`https://127.0.0.1:OTHER_PORT`)
+    /// with the emulator's certificate, trusted through the same
+    /// [`Emulator::ca_file`], recording every request and answering `200 {}`.
+    /// Point redirects, `nextLink`s or status URLs at it to prove that a
+    /// client sent nothing to another origin: TLS would not have stopped it.
+    pub fn start_sink(&self) -> io::Result<Sink> {
+        Sink::start_tls(Arc::clone(&self.tls))
+    }
+
+    /// Every request received so far, token and ARM, in handling order
+    /// (faulted ones included).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().log.clone()
     }
@@ -223,7 +240,9 @@ impl Emulator {
         self.shared.lock().tokens.mint(&claims)
     }
 
-    /// Adds a fault rule; rules apply in injection order.
+    /// Adds a fault rule; rules apply in injection order. A rule hits ARM
+    /// requests unless made with
+    /// [`FaultRule::token_endpoint`](crate::FaultRule::token_endpoint).
     pub fn inject(&self, rule: FaultRule) {
         self.shared.lock().faults.push(rule);
     }
@@ -281,15 +300,12 @@ fn handle(shared: &Shared, mut recorded: RecordedRequest) -> Outcome {
         state.settle();
         let outcome = if is_token_path(recorded.path()) {
             state.stats.token_requests += 1;
-            Outcome::Reply(crate::entra::handle(&state, &recorded))
+            crate::entra::handle(&mut state, &recorded)
         } else {
             state.stats.arm_requests += 1;
             crate::arm::handle(&mut state, &recorded)
         };
-        recorded.status = match &outcome {
-            Outcome::Reply(reply) => Some(reply.status),
-            Outcome::Drop => None,
-        };
+        recorded.status = outcome.status();
         state.log.push(recorded.clone());
         outcome
     };

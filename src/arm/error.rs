@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use crate::auth::AuthError;
 use crate::error::ExitStatus;
+use crate::interrupt::Stop;
+use crate::transport::TransportError;
 
 /// ARM's error envelope `{"error": {"code", "message"}}`, or what we could make of a body that
 /// is not one (a proxy's HTML page, an empty 503).
@@ -119,7 +121,7 @@ pub enum ArmError {
         method: String,
         url: String,
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// A write was sent, but its answer never came: it may or may not have been applied.
     #[error("{method} {url}: the connection closed before Azure answered")]
@@ -127,11 +129,22 @@ pub enum ArmError {
         method: String,
         url: String,
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
+    },
+    /// The answer was one ARM never gives (a redirect, a body of megabytes): refused, not
+    /// followed or read further.
+    #[error("{method} {url}: {source}")]
+    Refused {
+        method: String,
+        url: String,
+        source: TransportError,
     },
     /// ARM answered with an error status (after retries, when it was retryable).
     #[error("{} ({} {}): {}", .0.code, .0.status.as_u16(), .0.status.canonical_reason().unwrap_or(""), .0.message)]
     Api(ApiError),
+    /// A URL segment that URL normalisation would change (`.`, `..`, empty): nothing is sent.
+    #[error("`{segment}` cannot be part of an ARM path (it would address another resource); nothing was sent")]
+    Path { segment: String },
     /// ARM answered 2xx with something we cannot read.
     #[error("could not read {what} in ARM's answer: {problem}")]
     Decode { what: String, problem: String },
@@ -143,38 +156,85 @@ pub enum ArmError {
         message: String,
         operation: String,
     },
-    /// `--timeout` passed while the operation was still running.
-    #[error("gave up waiting after {}: {} is still running in Azure", crate::duration::display(*.waited), started_by(.request))]
+    /// `--timeout` passed before the work was done.
+    #[error("gave up after {}: {}", crate::duration::display(*.waited), stopped_while(.request, *.unanswered, "is still running in Azure"))]
     Timeout {
         waited: Duration,
         operation: Option<String>,
         /// The request that started the operation (`PUT https://…`), when known.
         request: Option<String>,
+        /// Whether that request was a write still waiting for its answer.
+        unanswered: bool,
     },
-    /// SIGINT or SIGTERM while waiting. Waiting stopped; the operation was not cancelled.
-    #[error("interrupted while waiting: {} goes on in Azure (it was not cancelled)", started_by(.request))]
+    /// SIGINT or SIGTERM. Waiting stopped; the operation was not cancelled.
+    #[error("interrupted: {}", stopped_while(.request, *.unanswered, "goes on in Azure (it was not cancelled)"))]
     Interrupted {
         operation: Option<String>,
         request: Option<String>,
+        unanswered: bool,
     },
     #[error(transparent)]
     Auth(#[from] AuthError),
 }
 
-fn started_by(request: &Option<String>) -> String {
-    match request {
-        Some(request) => format!("the operation started by `{request}`"),
-        None => "the operation".into(),
+/// What was going on when a run stopped early.
+fn stopped_while(request: &Option<String>, unanswered: bool, going_on: &str) -> String {
+    match (request, unanswered) {
+        (Some(request), true) => format!(
+            "`{request}` was sent but Azure had not answered: it may or may not have been applied"
+        ),
+        (Some(request), false) => format!("the operation started by `{request}` {going_on}"),
+        (None, _) => format!("nothing was written; anything already started {going_on}"),
     }
 }
 
 impl ArmError {
+    /// The error for a run stopped by a signal or the deadline, during `request` (when known).
+    pub fn stopped(stop: Stop, request: Option<String>, unanswered: bool) -> ArmError {
+        match stop {
+            Stop::Interrupted => ArmError::Interrupted {
+                operation: None,
+                request,
+                unanswered,
+            },
+            Stop::Deadline(waited) => ArmError::Timeout {
+                waited,
+                operation: None,
+                request,
+                unanswered,
+            },
+        }
+    }
+
+    /// Whether a signal or the deadline ended the run.
+    pub fn is_stop(&self) -> bool {
+        matches!(
+            self,
+            ArmError::Interrupted { .. } | ArmError::Timeout { .. }
+        )
+    }
+
+    /// Names the status URL a stopped wait can be resumed from.
+    #[must_use]
+    pub fn resumable_at(mut self, url: Option<String>) -> ArmError {
+        if let ArmError::Timeout { operation, .. } | ArmError::Interrupted { operation, .. } =
+            &mut self
+        {
+            if operation.is_none() {
+                *operation = url;
+            }
+        }
+        self
+    }
+
     /// Names the request behind a wait that stopped early (timeout or signal).
     #[must_use]
     pub fn started_by(mut self, method: &str, url: &url::Url) -> ArmError {
         if let ArmError::Timeout { request, .. } | ArmError::Interrupted { request, .. } = &mut self
         {
-            *request = Some(format!("{method} {}", super::trace::without_query(url)));
+            if request.is_none() {
+                *request = Some(format!("{method} {}", super::trace::without_query(url)));
+            }
         }
         self
     }
@@ -182,10 +242,12 @@ impl ArmError {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             ArmError::Api(error) if matches!(error.status.as_u16(), 401 | 403) => ExitStatus::Auth,
-            ArmError::Auth(_) => ExitStatus::Auth,
+            ArmError::Auth(error) => error.exit_status(),
             ArmError::Timeout { .. } => ExitStatus::Timeout,
+            ArmError::Path { .. } => ExitStatus::Usage,
             ArmError::Interrupted { .. } => ExitStatus::Interrupted,
             ArmError::Api(_)
+            | ArmError::Refused { .. }
             | ArmError::Unanswered { .. }
             | ArmError::Transport { .. }
             | ArmError::Decode { .. }
@@ -229,17 +291,32 @@ impl ArmError {
             ArmError::OperationFailed { operation, .. } => {
                 Some(format!("the operation's status is at {operation}"))
             }
-            ArmError::Timeout { operation, .. } | ArmError::Interrupted { operation, .. } => {
-                Some(match operation {
-                    Some(url) => format!("to wait for it again: adxconn wait --operation '{url}'"),
-                    None => "to wait for it again: `adxconn wait` with the same connection flags (add `--deleted` for a deletion)".into(),
-                })
+            ArmError::Timeout {
+                operation,
+                request,
+                unanswered,
+                ..
             }
+            | ArmError::Interrupted {
+                operation,
+                request,
+                unanswered,
+                ..
+            } => Some(match (operation, request, unanswered) {
+                (Some(url), _, _) => format!("to wait for it again: adxconn wait --operation '{url}'"),
+                (None, Some(_), true) => "see what Azure holds with `adxconn show`, or follow it with `adxconn wait` and the same connection flags (add `--deleted` for a deletion)".into(),
+                (None, Some(_), false) => "to wait for it again: `adxconn wait` with the same connection flags (add `--deleted` for a deletion)".into(),
+                (None, None, _) => return None,
+            }),
+            ArmError::Refused { .. } => Some(
+                "this answer did not come from ARM: check ADXCONN_ARM_ENDPOINT, --cloud and HTTPS_PROXY"
+                    .into(),
+            ),
             ArmError::Unanswered { .. } => Some(
                 "the request may have been applied; check with `adxconn show` before retrying"
                     .into(),
             ),
-            ArmError::Decode { .. } => None,
+            ArmError::Decode { .. } | ArmError::Path { .. } => None,
             ArmError::Auth(error) => error.hint(),
         }
     }

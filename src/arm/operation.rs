@@ -16,7 +16,6 @@ use serde_json::Value;
 use url::Url;
 
 use super::{ArmClient, ArmError, Response};
-use crate::interrupt::Interrupt;
 use crate::output::Status;
 
 /// Polls that could not read the status (5xx, 429, dropped connections, after the client's own
@@ -129,58 +128,43 @@ impl Default for Pacing {
     }
 }
 
-/// How a wait is bounded and reported.
-pub struct Waiting<'a> {
-    pub timeout: Duration,
-    pub status: &'a Status,
-    pub interrupt: &'a Interrupt,
-}
+/// The shortest pause between polls, whatever `Retry-After` says: `Retry-After: 0` must not
+/// turn a wait into a busy loop against ARM's read quota.
+pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Waits until the operation ends; `first_delay` is the initial response's `Retry-After`.
 ///
-/// `Ok(())` means it succeeded (for `Absence`, that the resource is gone).
-/// A signal or the timeout stops the wait, never the operation.
+/// `Ok(())` means it succeeded (for `Absence`, that the resource is gone). A signal or the
+/// deadline (the client's `Cancel`) stops the wait, never the operation; the error then names
+/// the status URL the wait can be resumed from.
 pub async fn wait(
     client: &ArmClient,
     operation: &Operation,
     first_delay: Option<Duration>,
-    waiting: &Waiting<'_>,
+    status: &Status,
 ) -> Result<(), ArmError> {
-    let interrupted = || ArmError::Interrupted {
-        operation: operation.resumable_url(),
-        request: None,
-    };
-    if waiting.interrupt.is_set() {
-        return Err(interrupted());
-    }
-    tokio::select! {
-        result = poll(client, operation, first_delay, waiting.timeout, waiting.status) => result,
-        () = waiting.interrupt.fired() => Err(interrupted()),
-    }
+    poll(client, operation, first_delay, status)
+        .await
+        .map_err(|error| error.resumable_at(operation.resumable_url()))
 }
 
 async fn poll(
     client: &ArmClient,
     operation: &Operation,
     first_delay: Option<Duration>,
-    timeout: Duration,
     status: &Status,
 ) -> Result<(), ArmError> {
     let started = Instant::now();
-    let deadline = started + timeout;
     let mut pacing = Pacing::new();
     let mut delay = first_delay.unwrap_or_else(|| pacing.advance());
     let mut unreadable = 0;
     let mut last_state = String::new();
     loop {
-        let now = Instant::now();
-        if now >= deadline {
-            return Err(timed_out(started, operation));
-        }
-        tokio::time::sleep(delay.min(deadline - now)).await;
-        if Instant::now() >= deadline {
-            return Err(timed_out(started, operation));
-        }
+        client
+            .cancel()
+            .sleep(delay.max(MIN_POLL_INTERVAL))
+            .await
+            .map_err(|stop| ArmError::stopped(stop, None, false))?;
         let response = match client.poll(&operation.url).await {
             Ok(response) => response,
             // Gone is what a deletion waits for; for anything else a 404 is an error.
@@ -305,14 +289,6 @@ fn is_unreadable(error: &ArmError) -> bool {
         ArmError::Transport { .. } => true,
         ArmError::Api(api) => api.status.as_u16() == 429 || api.status.is_server_error(),
         _ => false,
-    }
-}
-
-fn timed_out(started: Instant, operation: &Operation) -> ArmError {
-    ArmError::Timeout {
-        waited: started.elapsed(),
-        operation: operation.resumable_url(),
-        request: None,
     }
 }
 

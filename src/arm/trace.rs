@@ -64,7 +64,7 @@ impl Trace {
         emit(&text);
     }
 
-    pub fn failure(self, error: &reqwest::Error, elapsed: Duration) {
+    pub fn failure(self, error: &crate::transport::TransportError, elapsed: Duration) {
         if self.enabled {
             let mut text = format!(
                 "debug: < no answer after {} ms: {error}",
@@ -133,7 +133,9 @@ fn printable(body: &[u8]) -> String {
 }
 
 fn emit(text: &str) {
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(crate::scrub::terminal(text).as_bytes());
 }
 
 #[cfg(test)]

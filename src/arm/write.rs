@@ -22,8 +22,10 @@ pub enum Written {
     Answered(Response),
     /// The answer was lost, but the resource shows it was applied; here is the resource as read.
     Applied(Value),
-    /// (DELETE) The resource is not there: deleted, by this request or before it.
+    /// (DELETE) Azure answered that there was nothing to delete.
     Gone,
+    /// (DELETE) The answer was lost and the resource is gone: this request deleted it.
+    Deleted,
 }
 
 pub async fn put(client: &ArmClient, url: &Url, body: &Value) -> Result<Written, ArmError> {
@@ -41,7 +43,7 @@ pub async fn put(client: &ArmClient, url: &Url, body: &Value) -> Result<Written,
                         return Ok(Written::Applied(resource))
                     }
                     _ if round >= MAX_ROUNDS => return Err(error),
-                    _ => client.pause_before_retry(round).await,
+                    _ => client.pause_before_retry(round).await?,
                 }
             }
             Err(error) => return Err(error),
@@ -62,12 +64,12 @@ pub async fn delete(client: &ArmClient, url: &Url) -> Result<Written, ArmError> 
                     "the DELETE's answer was lost; reading the resource before sending it again",
                 );
                 match read(client, url).await? {
-                    None => return Ok(Written::Gone),
+                    None => return Ok(Written::Deleted),
                     Some(resource) if state_is(&resource, "Deleting") => {
                         return Ok(Written::Applied(resource))
                     }
                     _ if round >= MAX_ROUNDS => return Err(error),
-                    _ => client.pause_before_retry(round).await,
+                    _ => client.pause_before_retry(round).await?,
                 }
             }
             Err(error) => return Err(error),

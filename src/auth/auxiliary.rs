@@ -116,6 +116,11 @@ impl Auxiliary {
         Ok(Secret::new(entries.join(", ")))
     }
 
+    /// The header as `--dry-run` shows it: one `Bearer [redacted]` entry per token.
+    pub fn redacted_header(&self) -> String {
+        vec!["Bearer [redacted]"; self.sources.len()].join(", ")
+    }
+
     /// One line per auxiliary token for `--debug`: whose it is, never the token.
     pub fn describe(&self) -> Vec<String> {
         self.sources
@@ -141,6 +146,7 @@ impl Auxiliary {
 fn read_token_file(path: &Path) -> Result<AuxiliarySource, InputError> {
     let flag = "--aux-token-file";
     let text = read_one_line(path, flag)?;
+    crate::scrub::register(&text);
     let claims = Claims::decode(&text).map_err(|problem| {
         InputError::new(flag, format!("`{}`: {problem}", path.display()))
             .hint("the file must hold an access token, e.g. from `az account get-access-token --tenant T --query accessToken -o tsv`")

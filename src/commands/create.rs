@@ -5,27 +5,26 @@
 use std::time::Instant;
 
 use serde_json::{json, Value};
-use url::Url;
 
-use crate::arm::operation::{self, Operation, Waiting};
+use reqwest::Method;
+
+use crate::arm::operation::{self, Operation};
 use crate::arm::write::{self, Written};
-use crate::arm::{arm_url, ArmClient, ArmError};
+use crate::arm::{ArmClient, ArmError};
 use crate::cli::{OutputFormat, WriteArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::Error;
-use crate::interrupt::Interrupt;
 use crate::target::DatabaseRef;
 
-use super::Context;
+use super::{missing, Context};
 
 pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) -> Result<(), Error> {
     let timeout = super::timeout(&write.wait.timeout)?;
+    let client = context.client(Some(timeout))?;
     if write.dry_run {
-        return dry_run(context, spec);
+        return dry_run(context, &client, spec);
     }
-    let client = context.client()?;
-    let interrupt = Interrupt::listen();
-    let url = client.url(&spec.target.path());
+    let url = client.url(&spec.target.path())?;
     let location = match &spec.location {
         Some(location) => location.clone(),
         None => cluster_location(&client, &spec.target.database).await?,
@@ -37,13 +36,19 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         spec.target.name,
         spec.target.database.display()
     ));
-    let written = write::put(&client, &url, &spec.body(Some(&location)))
-        .await
-        .map_err(|error| cross_tenant(error, spec, &client))?;
+    let written = match write::put(&client, &url, &spec.body(Some(&location))).await {
+        Ok(written) => written,
+        Err(error) if error.status() == Some(404) => {
+            return Err(missing::annotate(&client, &spec.target.database, error).await)
+        }
+        Err(error) => return Err(cross_tenant(error, spec, &client)),
+    };
     let (operation, first_delay, accepted) = match written {
         Written::Answered(response) => {
             let accepted = response.json("the created data connection")?;
-            let operation = match Operation::from_response(&client, &response)? {
+            let operation = match Operation::from_response(&client, &response)
+                .map_err(|error| super::unfollowable("PUT", &spec.target, false, error))?
+            {
                 Some(operation) => Some(operation),
                 // No status URL: follow the resource while its provisioningState is not final.
                 None if !is_terminal(&accepted) => Some(Operation::for_resource(&url)),
@@ -57,22 +62,21 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
             );
             (Some(Operation::for_resource(&url)), None, resource)
         }
-        Written::Gone => unreachable_gone()?,
+        Written::Gone | Written::Deleted => unreachable_gone()?,
     };
     if write.wait.no_wait {
         return accepted_without_waiting(context, operation.as_ref(), &accepted);
     }
     if let Some(operation) = &operation {
-        let waiting = Waiting {
-            timeout,
-            status: &context.status,
-            interrupt: &interrupt,
-        };
-        operation::wait(&client, operation, first_delay, &waiting)
+        operation::wait(&client, operation, first_delay, &context.status)
             .await
             .map_err(|error| error.started_by("PUT", &url))?;
     }
-    let resource = client.get(&url).await?.json("the data connection")?;
+    let resource = client
+        .get(&url)
+        .await
+        .map_err(|error| error.started_by("PUT", &url))?
+        .json("the data connection")?;
     let state = resource
         .pointer("/properties/provisioningState")
         .and_then(Value::as_str)
@@ -136,10 +140,14 @@ fn unreachable_gone<T>() -> Result<T, Error> {
 
 /// The cluster's region, which a data connection shares unless `--location` says otherwise.
 async fn cluster_location(client: &ArmClient, database: &DatabaseRef) -> Result<String, Error> {
-    let cluster = client
-        .get(&client.url(&database.cluster_path()))
-        .await?
-        .json("the cluster")?;
+    let url = client.url(&database.cluster_path())?;
+    let cluster = match client.get(&url).await {
+        Ok(response) => response.json("the cluster")?,
+        Err(error) if error.status() == Some(404) => {
+            return Err(missing::annotate(client, database, error).await)
+        }
+        Err(error) => return Err(error.into()),
+    };
     match cluster.get("location").and_then(Value::as_str) {
         Some(location) if !location.is_empty() => Ok(location.to_string()),
         _ => Err(ArmError::Decode {
@@ -182,36 +190,27 @@ fn accepted_without_waiting(
     }
 }
 
-/// A request as `--dry-run` shows it.
-struct Planned {
-    method: &'static str,
-    url: Url,
-    purpose: &'static str,
-    body: Option<Value>,
-}
-
-/// Prints the requests a create would send, and sends none: not even a token request.
-fn dry_run(context: &Context, spec: &ConnectionSpec) -> Result<(), Error> {
-    let endpoint = &context.endpoints.arm;
+/// Prints the requests a create would send, and sends none, not even a token request. Each is
+/// built by the client exactly as it would be sent, tokens replaced by `[redacted]`.
+fn dry_run(context: &Context, client: &ArmClient, spec: &ConnectionSpec) -> Result<(), Error> {
     let mut plan = Vec::new();
     let location = match &spec.location {
         Some(location) => location.clone(),
         None => {
-            plan.push(Planned {
-                method: "GET",
-                url: arm_url(endpoint, &spec.target.database.cluster_path()),
-                purpose: "read the cluster's location",
-                body: None,
-            });
+            let url = client.url(&spec.target.database.cluster_path())?;
+            plan.push((
+                "read the cluster's location",
+                client.planned(Method::GET, &url, None)?,
+            ));
             "<the cluster's location>".to_string()
         }
     };
-    plan.push(Planned {
-        method: "PUT",
-        url: arm_url(endpoint, &spec.target.path()),
-        purpose: "create the data connection",
-        body: Some(spec.body(Some(&location))),
-    });
+    let url = client.url(&spec.target.path())?;
+    let body = spec.body(Some(&location));
+    plan.push((
+        "create the data connection",
+        client.planned(Method::PUT, &url, Some(&body))?,
+    ));
     context
         .status
         .info("Dry run: these requests would be sent (then the operation would be polled):");
@@ -219,16 +218,16 @@ fn dry_run(context: &Context, spec: &ConnectionSpec) -> Result<(), Error> {
         OutputFormat::Json => {
             let requests: Vec<Value> = plan
                 .iter()
-                .map(|request| {
-                    let mut headers =
-                        json!({"Authorization": "Bearer [redacted]", "Accept": "application/json"});
-                    if request.body.is_some() {
-                        headers["Content-Type"] = json!("application/json");
-                    }
+                .map(|(purpose, request)| {
+                    let headers: serde_json::Map<String, Value> = request
+                        .headers
+                        .iter()
+                        .map(|(name, value)| (header_case(name), json!(value)))
+                        .collect();
                     json!({
                         "method": request.method,
-                        "url": request.url.as_str(),
-                        "purpose": request.purpose,
+                        "url": request.url,
+                        "purpose": purpose,
                         "headers": headers,
                         "body": request.body,
                     })
@@ -238,13 +237,16 @@ fn dry_run(context: &Context, spec: &ConnectionSpec) -> Result<(), Error> {
         }
         OutputFormat::Table => {
             let mut text = String::new();
-            for request in &plan {
+            for (purpose, request) in &plan {
                 text.push_str(&format!(
-                    "# {}\n{} {}\nAuthorization: Bearer [redacted]\nAccept: application/json\n",
-                    request.purpose, request.method, request.url
+                    "# {purpose}\n{} {}\n",
+                    request.method, request.url
                 ));
+                for (name, value) in &request.headers {
+                    text.push_str(&format!("{}: {value}\n", header_case(name)));
+                }
                 if let Some(body) = &request.body {
-                    text.push_str("Content-Type: application/json\n\n");
+                    text.push('\n');
                     text.push_str(&serde_json::to_string_pretty(body).unwrap_or_default());
                     text.push('\n');
                 }
@@ -253,4 +255,22 @@ fn dry_run(context: &Context, spec: &ConnectionSpec) -> Result<(), Error> {
             context.printer.text(&text)
         }
     }
+}
+
+/// `content-type` → `Content-Type`, as HTTP/1.1 documentation writes headers; Microsoft's
+/// `x-ms-…` headers keep their lowercase spelling.
+fn header_case(name: &str) -> String {
+    if name.starts_with("x-ms-") {
+        return name.to_string();
+    }
+    name.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
 }

@@ -8,14 +8,13 @@ use std::time::Instant;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::arm::operation::{self, Operation, Waiting};
+use crate::arm::operation::{self, Operation};
 use crate::arm::write::{self, Written};
 use crate::cli::{DeleteArgs, OutputFormat};
 use crate::error::Error;
-use crate::interrupt::Interrupt;
 use crate::target::ConnectionRef;
 
-use super::Context;
+use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
     let target = ConnectionRef::locate(&args.locate)?;
@@ -23,24 +22,40 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
     if !args.yes {
         confirm(&target)?;
     }
-    let client = context.client()?;
-    let interrupt = Interrupt::listen();
-    let url = client.url(&target.path());
-    let id = format!("/{}", target.path().join("/"));
+    let client = context.client(Some(timeout))?;
+    let url = client.url(&target.path())?;
+    let id = target.id();
     let started = Instant::now();
     context.status.info(&format!(
         "Deleting data connection `{}` from `{}`",
         target.name,
         target.database.display()
     ));
-    let (operation, first_delay) = match write::delete(&client, &url).await? {
+    let written = match write::delete(&client, &url).await {
+        Ok(written) => written,
+        Err(error) if error.status() == Some(404) => {
+            return Err(missing::explain(&client, &target.database, error.into()).await)
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let (operation, first_delay) = match written {
         Written::Gone => {
+            // A typo in any part of the address must not read as "nothing to delete".
+            missing::check_database(&client, &target.database).await?;
             context.status.info(&format!(
                 "Data connection `{}` does not exist in `{}`; nothing to delete",
                 target.name,
                 target.database.display()
             ));
             return outcome(context, &id, "absent", None);
+        }
+        Written::Deleted => {
+            context.status.info(&format!(
+                "The answer to the DELETE was lost, but data connection `{}` is gone from `{}`",
+                target.name,
+                target.database.display()
+            ));
+            return outcome(context, &id, "deleted", None);
         }
         Written::Applied(_) => {
             context
@@ -49,7 +64,9 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
             (Some(Operation::until_gone(&url)), None)
         }
         Written::Answered(response) => {
-            let operation = match Operation::from_response(&client, &response)? {
+            let operation = match Operation::from_response(&client, &response)
+                .map_err(|error| super::unfollowable("DELETE", &target, true, error))?
+            {
                 Some(operation) => Some(operation),
                 None if response.status == StatusCode::ACCEPTED => {
                     Some(Operation::until_gone(&url))
@@ -73,12 +90,7 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
         return outcome(context, &id, "accepted", operation_url.as_deref());
     }
     if let Some(operation) = &operation {
-        let waiting = Waiting {
-            timeout,
-            status: &context.status,
-            interrupt: &interrupt,
-        };
-        operation::wait(&client, operation, first_delay, &waiting)
+        operation::wait(&client, operation, first_delay, &context.status)
             .await
             .map_err(|error| error.started_by("DELETE", &url))?;
     }
@@ -118,9 +130,12 @@ fn confirm(target: &ConnectionRef) -> Result<(), Error> {
     let mut stderr = std::io::stderr().lock();
     let _ = write!(
         stderr,
-        "Delete data connection `{}` from `{}`? Ingestion through it stops. [y/N] ",
-        target.name,
-        target.database.display()
+        "{}",
+        crate::scrub::terminal(&format!(
+            "Delete data connection `{}` from `{}`? Ingestion through it stops. [y/N] ",
+            target.name,
+            target.database.display()
+        ))
     );
     let _ = stderr.flush();
     let mut answer = String::new();

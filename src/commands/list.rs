@@ -6,17 +6,21 @@ use crate::error::Error;
 use crate::target::DatabaseRef;
 use crate::tenancy::Tenancy;
 
-use super::Context;
+use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
     let database = DatabaseRef::resolve(&args.database)?;
-    let client = context.client()?;
-    let mut connections = client
-        .list(&client.url(&database.connections_path()))
-        .await?;
+    let client = context.client(None)?;
+    let mut connections = match client
+        .list(&client.url(&database.connections_path())?)
+        .await
+    {
+        Ok(connections) => connections,
+        Err(error) => return Err(missing::explain(&client, &database, error.into()).await),
+    };
     let mut tenancy = Tenancy::new(&client).await;
     for connection in &mut connections {
-        tenancy.mark(connection, &database.subscription).await;
+        tenancy.mark(connection, &database.subscription).await?;
     }
     context.status.info(&match connections.len() {
         0 => format!("No data connections in `{}`", database.display()),

@@ -5,19 +5,16 @@ use crate::error::Error;
 use crate::target::ConnectionRef;
 use crate::tenancy::Tenancy;
 
-use super::Context;
+use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
     let target = ConnectionRef::locate(&args.locate)?;
-    let client = context.client()?;
-    let url = client.url(&target.path());
+    let client = context.client(None)?;
+    let url = client.url(&target.path())?;
     let mut resource = match client.get(&url).await {
         Ok(response) => response.json("the data connection")?,
         Err(error) if error.status() == Some(404) => {
-            return Err(Error::NotFound {
-                name: target.name.clone(),
-                database: target.database.display(),
-            })
+            return Err(missing::connection_absent(&client, &target).await?.into())
         }
         Err(error) => return Err(error.into()),
     };
@@ -31,6 +28,6 @@ pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
     Tenancy::new(&client)
         .await
         .mark(&mut resource, &target.database.subscription)
-        .await;
+        .await?;
     context.printer.connection(&resource)
 }

@@ -6,14 +6,13 @@
 
 use serde_json::json;
 
-use crate::arm::operation::{self, Operation, Waiting};
+use crate::arm::operation::{self, Operation};
 use crate::cli::{OutputFormat, WaitArgsCommand};
 use crate::error::{Error, InputError};
-use crate::interrupt::Interrupt;
 use crate::settings::checked_endpoint;
 use crate::target::ConnectionRef;
 
-use super::Context;
+use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error> {
     let timeout = super::timeout(&args.timeout)?;
@@ -32,7 +31,7 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
         }
         None => {
             let target = ConnectionRef::locate(&args.locate)?;
-            let url = crate::arm::arm_url(&context.endpoints.arm, &target.path());
+            let url = crate::arm::arm_url(&context.endpoints.arm, &target.path())?;
             let operation = if args.deleted {
                 Operation::until_gone(&url)
             } else {
@@ -41,26 +40,22 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
             (operation, Some(target))
         }
     };
-    let client = context.client()?;
-    let interrupt = Interrupt::listen();
-    if let (Some(target), false) = (&target, args.deleted) {
+    let client = context.client(Some(timeout))?;
+    match (&target, args.deleted) {
         // A connection that does not exist will never settle.
-        if let Err(error) = client.get(&operation.url).await {
-            if error.status() == Some(404) {
-                return Err(Error::NotFound {
-                    name: target.name.clone(),
-                    database: target.database.display(),
-                });
+        (Some(target), false) => {
+            if let Err(error) = client.get(&operation.url).await {
+                if error.status() == Some(404) {
+                    return Err(missing::connection_absent(&client, target).await?.into());
+                }
+                return Err(error.into());
             }
-            return Err(error.into());
         }
+        // "Gone" must not be a typo in the database's address.
+        (Some(target), true) => missing::check_database(&client, &target.database).await?,
+        (None, _) => {}
     }
-    let waiting = Waiting {
-        timeout,
-        status: &context.status,
-        interrupt: &interrupt,
-    };
-    operation::wait(&client, &operation, None, &waiting).await?;
+    operation::wait(&client, &operation, None, &context.status).await?;
     match (&target, args.deleted) {
         (Some(target), false) => {
             let resource = client
@@ -90,21 +85,36 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
     }
 }
 
-/// Only status URLs on the ARM endpoint's own host are polled with our token.
+/// Only status URLs on the ARM endpoint's own origin are polled with our token.
 fn operation_url(context: &Context, text: &str) -> Result<Operation, Error> {
     let url = checked_endpoint(text, "--operation")?;
     let arm = &context.endpoints.arm;
     if !crate::settings::same_origin(&url, arm) {
-        return Err(InputError::new(
-            "--operation",
+        let differs = if url.scheme() != arm.scheme() {
+            format!(
+                "its scheme `{}` is not the ARM endpoint's `{}`",
+                url.scheme(),
+                arm.scheme()
+            )
+        } else if url.port_or_known_default() != arm.port_or_known_default()
+            && url.host_str().map(str::to_ascii_lowercase)
+                == arm.host_str().map(str::to_ascii_lowercase)
+        {
+            format!(
+                "its port `{}` is not the ARM endpoint's `{}`",
+                url.port_or_known_default().unwrap_or_default(),
+                arm.port_or_known_default().unwrap_or_default()
+            )
+        } else {
             format!(
                 "its host `{}` is not the ARM endpoint `{}`",
                 url.host_str().unwrap_or_default(),
                 arm.host_str().unwrap_or_default()
-            ),
-        )
-        .hint("pass the URL adxconn printed, with the same --cloud / ADXCONN_ARM_ENDPOINT")
-        .into());
+            )
+        };
+        return Err(InputError::new("--operation", differs)
+            .hint("pass the URL adxconn printed, with the same --cloud / ADXCONN_ARM_ENDPOINT")
+            .into());
     }
     Ok(Operation::from_url(url))
 }

@@ -86,6 +86,27 @@ impl Client {
         headers: &[(&str, &str)],
         body: &str,
     ) -> std::io::Result<Response> {
+        let mut response = self.send_head(method, target, headers, body)?;
+        let length: usize = response
+            .header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let mut body = vec![0; length];
+        self.stream.read_exact(&mut body)?;
+        response.body = String::from_utf8_lossy(&body).into_owned();
+        Ok(response)
+    }
+
+    /// Sends a request and reads only the status line and headers (the
+    /// returned body is empty); the body is left to read from
+    /// [`Client::reader`].
+    pub fn send_head(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> std::io::Result<Response> {
         let target = target
             .strip_prefix(&format!("https://{}", self.host))
             .unwrap_or(target);
@@ -127,18 +148,21 @@ impl Client {
                 headers.push((n.trim().to_ascii_lowercase(), v.trim().to_owned()));
             }
         }
-        let length: usize = headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(0);
-        let mut body = vec![0; length];
-        self.stream.read_exact(&mut body)?;
         Ok(Response {
             status,
             headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body: String::new(),
         })
+    }
+
+    /// The connection, positioned after whatever was read so far.
+    pub fn reader(&mut self) -> &mut BufReader<Tls> {
+        &mut self.stream
+    }
+
+    /// Replaces the read timeout (10 s by default).
+    pub fn set_read_timeout(&self, timeout: Duration) -> std::io::Result<()> {
+        self.stream.get_ref().sock.set_read_timeout(Some(timeout))
     }
 }
 
