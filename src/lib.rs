@@ -25,6 +25,7 @@ pub mod target;
 pub mod tenancy;
 pub mod text;
 pub mod transport;
+pub mod wire;
 
 use std::process::ExitCode;
 
