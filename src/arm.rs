@@ -7,7 +7,6 @@
 
 mod error;
 pub mod operation;
-mod trace;
 pub mod write;
 
 use std::time::{Duration, Instant};
@@ -17,8 +16,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use url::Url;
 
+use crate::trace;
+pub use crate::trace::Trace;
 pub use error::{ApiError, ArmError};
-pub use trace::Trace;
 
 use crate::auth::{Auxiliary, Credential};
 use crate::interrupt::Cancel;
@@ -244,7 +244,7 @@ impl ArmClient {
                 crate::text::shorten(&trace::without_query(&url))
             )));
         }
-        if !crate::settings::same_origin(&url, &self.endpoint) {
+        if !crate::transport::same_origin(&url, &self.endpoint) {
             return Err(refused(format!(
                 "`{}` is not on the ARM endpoint `{}`; credentials are sent nowhere else",
                 crate::text::shorten(link),

@@ -7,9 +7,9 @@
 mod auxiliary;
 pub mod claims;
 
-pub use auxiliary::{Auxiliary, MAX_AUXILIARY_TOKENS};
+pub use auxiliary::{Auxiliary, TokenFile, MAX_AUXILIARY_TOKENS};
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use azure_core::cloud::{CloudConfiguration, CustomConfiguration};
@@ -20,17 +20,50 @@ use azure_core::http::{
 };
 use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
 
-use crate::arm::Trace;
-use crate::cli::GlobalArgs;
-use crate::error::{ExitStatus, InputError};
-use crate::settings::{Endpoints, Environment};
+use url::Url;
+
+use crate::trace::Trace;
 use crate::transport::{self, TransportError};
+
+/// A setting the service principal needs, for `AuthError::Missing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Tenant,
+    ClientId,
+    ClientSecret,
+}
+
+/// A service principal with a client secret, as configured (checked by the caller).
+pub struct ServicePrincipal {
+    pub tenant: String,
+    pub client_id: String,
+    pub secret: String,
+}
+
+/// How to sign in, as configured.
+pub enum SignIn {
+    /// A ready-made ARM token.
+    AccessToken(String),
+    ServicePrincipal(ServicePrincipal),
+    /// Nothing usable: these settings are missing.
+    Missing(Vec<Setting>),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// Neither a token nor a complete service principal was configured.
-    #[error("no credentials: {} not set", .missing.join(", "))]
-    Missing { missing: Vec<&'static str> },
+    #[error("no credentials: the service principal's {} {} not set", missing_list(.missing), if .missing.len() == 1 { "is" } else { "are" })]
+    Missing { missing: Vec<Setting> },
+    /// An auxiliary token file that cannot be used; `advice` says how to get a good one.
+    #[error("`{}`: {problem}", .path.display())]
+    TokenFile {
+        path: PathBuf,
+        problem: String,
+        advice: Option<String>,
+    },
+    /// Signing in to another tenant needs the service principal.
+    #[error("signing in to another tenant needs the service principal (a client id and secret)")]
+    AuxiliaryNeedsServicePrincipal,
     /// `azure_identity` refused the settings (e.g. a non-https authority host).
     #[error("cannot use the service principal settings")]
     Setup {
@@ -42,7 +75,7 @@ pub enum AuthError {
     #[error("the token endpoint for tenant `{tenant}` answered as Entra ID never does: {problem}")]
     Refused { tenant: String, problem: String },
     /// The token endpoint did not hand out a token.
-    #[error("could not get a token for client `{client_id}` in tenant `{tenant}`{}", if *.auxiliary { " (an --aux-tenant)" } else { "" })]
+    #[error("could not get a token for client `{client_id}` in tenant `{tenant}`{}", if *.auxiliary { " (an auxiliary tenant)" } else { "" })]
     Token {
         tenant: String,
         client_id: String,
@@ -53,55 +86,16 @@ pub enum AuthError {
     },
 }
 
-impl AuthError {
-    /// A refused answer is not a sign-in problem: exit 1, like any answer ARM never gives.
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            AuthError::Refused { .. } => ExitStatus::Failure,
-            _ => ExitStatus::Auth,
-        }
-    }
-
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            AuthError::Missing { .. } => Some(
-                "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or --client-secret-file), \
-                 or put a ready-made ARM token in ADXCONN_ACCESS_TOKEN"
-                    .into(),
-            ),
-            AuthError::Setup { .. } => Some("AZURE_AUTHORITY_HOST must be an https:// URL".into()),
-            AuthError::Refused { .. } => Some(
-                "this answer did not come from Entra ID: check AZURE_AUTHORITY_HOST, --cloud and HTTPS_PROXY"
-                    .into(),
-            ),
-            AuthError::Token {
-                tenant,
-                client_id,
-                auxiliary: true,
-                ..
-            } => Some(format!(
-                "the app `{client_id}` must exist in tenant `{tenant}` too (a multi-tenant app registration, consented there); \
-                 otherwise get a token there another way and pass it with --aux-token-file"
-            )),
-            AuthError::Token {
-                tenant,
-                client_id,
-                source,
-                ..
-            } => {
-                let message = source.to_string();
-                Some(if message.contains("AADSTS7000215") {
-                    "the client secret is wrong or has expired: check AZURE_CLIENT_SECRET / --client-secret-file".into()
-                } else if message.contains("AADSTS700016") {
-                    format!("application `{client_id}` is not known in tenant `{tenant}`: check AZURE_CLIENT_ID and AZURE_TENANT_ID")
-                } else if message.contains("AADSTS90002") || message.contains("AADSTS900023") {
-                    format!("tenant `{tenant}` was not found: check AZURE_TENANT_ID / --tenant")
-                } else {
-                    "check the network path to the authority host (HTTPS_PROXY, SSL_CERT_FILE) and the tenant and client ids".into()
-                })
-            }
-        }
-    }
+fn missing_list(missing: &[Setting]) -> String {
+    missing
+        .iter()
+        .map(|setting| match setting {
+            Setting::Tenant => "tenant",
+            Setting::ClientId => "client id",
+            Setting::ClientSecret => "client secret",
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// How adxconn proves who it is to ARM.
@@ -117,48 +111,36 @@ pub enum Credential {
 }
 
 impl Credential {
-    /// Picks the credential: `ADXCONN_ACCESS_TOKEN` if set, else the service principal.
-    ///
-    /// Reading `--client-secret-file` can fail as input (exit 2); anything missing is an
-    /// authentication problem (exit 3). Nothing is sent here.
-    /// `secret` is the service principal's client secret, from `client_secret`.
+    /// The credential for `sign_in`; nothing is sent here.
     pub fn configure(
-        global: &GlobalArgs,
-        environment: &Environment,
-        secret: Option<&str>,
-        endpoints: &Endpoints,
+        sign_in: &SignIn,
+        authority: &Url,
         http: &reqwest::Client,
         trace: Trace,
-    ) -> Result<Credential, crate::error::Error> {
-        if let Some(token) = &environment.access_token {
-            crate::scrub::register(token);
-            return Ok(Credential::AccessToken(Secret::new(
-                token.trim().to_string(),
-            )));
+    ) -> Result<Credential, AuthError> {
+        match sign_in {
+            SignIn::AccessToken(token) => {
+                crate::scrub::register(token);
+                Ok(Credential::AccessToken(Secret::new(
+                    token.trim().to_string(),
+                )))
+            }
+            SignIn::ServicePrincipal(principal) => Ok(Credential::ServicePrincipal {
+                tenant: principal.tenant.clone(),
+                client_id: principal.client_id.clone(),
+                credential: secret_credential(
+                    &principal.tenant,
+                    &principal.client_id,
+                    &principal.secret,
+                    authority,
+                    http,
+                    trace,
+                )?,
+            }),
+            SignIn::Missing(missing) => Err(AuthError::Missing {
+                missing: missing.clone(),
+            }),
         }
-        let mut missing = Vec::new();
-        if global.tenant.is_none() {
-            missing.push("AZURE_TENANT_ID (--tenant)");
-        }
-        if global.client_id.is_none() {
-            missing.push("AZURE_CLIENT_ID (--client-id)");
-        }
-        if secret.is_none() {
-            missing.push("AZURE_CLIENT_SECRET (--client-secret-file)");
-        }
-        let (Some(tenant), Some(client_id), Some(secret)) =
-            (&global.tenant, &global.client_id, secret)
-        else {
-            return Err(AuthError::Missing { missing }.into());
-        };
-        check_tenant("--tenant", tenant)?;
-        check_client_id(client_id)?;
-        let credential = secret_credential(tenant, client_id, secret, endpoints, http, trace)?;
-        Ok(Credential::ServicePrincipal {
-            tenant: tenant.clone(),
-            client_id: client_id.clone(),
-            credential,
-        })
     }
 
     /// A bearer token for `scope`. `azure_identity` caches it and refreshes it when it nears
@@ -191,7 +173,7 @@ fn secret_credential(
     tenant: &str,
     client_id: &str,
     secret: &str,
-    endpoints: &Endpoints,
+    authority: &Url,
     http: &reqwest::Client,
     trace: Trace,
 ) -> Result<Arc<ClientSecretCredential>, AuthError> {
@@ -200,7 +182,7 @@ fn secret_credential(
         client_id.to_string(),
         Secret::new(secret.to_string()),
         Some(ClientSecretCredentialOptions {
-            client_options: client_options(http, endpoints, trace),
+            client_options: client_options(http, authority, trace),
         }),
     )
     .map_err(|source| AuthError::Setup {
@@ -238,13 +220,9 @@ async fn secret_token(
 
 /// One transport for every credential, and retries bounded explicitly: with azure_core's
 /// defaults a dead token endpoint takes over 80 s to fail.
-fn client_options(http: &reqwest::Client, endpoints: &Endpoints, trace: Trace) -> ClientOptions {
+fn client_options(http: &reqwest::Client, authority: &Url, trace: Trace) -> ClientOptions {
     let mut cloud = CustomConfiguration::default();
-    cloud.authority_host = endpoints
-        .authority
-        .as_str()
-        .trim_end_matches('/')
-        .to_string();
+    cloud.authority_host = authority.as_str().trim_end_matches('/').to_string();
     ClientOptions {
         transport: Some(Transport::new(Arc::new(TracedTransport {
             http: http.clone(),
@@ -361,100 +339,4 @@ fn refusal(error: &azure_core::Error) -> Option<&TransportError> {
         source = cause.source();
     }
     None
-}
-
-/// The service principal's client secret: `--client-secret-file` or `AZURE_CLIENT_SECRET`,
-/// read once for the primary and every `--aux-tenant` credential (stdin cannot be read twice),
-/// and only when a service principal is used at all.
-pub fn client_secret(
-    global: &GlobalArgs,
-    environment: &Environment,
-) -> Result<Option<String>, InputError> {
-    let from_stdin = global
-        .client_secret_file
-        .iter()
-        .chain(&global.aux_token_files)
-        .filter(|path| path.as_os_str() == "-")
-        .count();
-    if from_stdin > 1 {
-        return Err(InputError::new(
-            "--client-secret-file/--aux-token-file",
-            "more than one of them reads stdin (`-`)",
-        )
-        .hint("stdin can be read once: put the others in files"));
-    }
-    let needed = environment.access_token.is_none()
-        || global
-            .aux_tenants
-            .iter()
-            .any(|tenant| !tenant.trim().is_empty());
-    let secret = match &global.client_secret_file {
-        Some(path) if needed => Some(read_one_line(path, "--client-secret-file")?),
-        Some(_) => None,
-        None => environment.client_secret.clone(),
-    };
-    if let Some(secret) = &secret {
-        crate::scrub::register(secret);
-    }
-    Ok(secret)
-}
-
-/// Reads a file (or stdin for `-`) that holds one value; a trailing newline is fine.
-/// At most `MAX_SECRET_FILE` bytes are read: a secret or token is a few KB, and `/dev/zero`
-/// must not grow the process until it is killed.
-fn read_one_line(path: &Path, flag: &str) -> Result<String, InputError> {
-    let bytes = crate::text::read_bounded(path, MAX_SECRET_FILE).map_err(|e| {
-        InputError::new(flag, format!("cannot read `{}`: {e}", path.display()))
-            .hint("the file must hold only the secret or token (a few KB at most), on one line")
-    })?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| InputError::new(flag, format!("`{}` is not UTF-8 text", path.display())))?;
-    let value = text.trim_end_matches(['\r', '\n']);
-    if value.trim().is_empty() {
-        return Err(InputError::new(
-            flag,
-            format!("`{}` is empty", path.display()),
-        ));
-    }
-    if value.contains(['\r', '\n']) {
-        return Err(
-            InputError::new(flag, format!("`{}` has more than one line", path.display()))
-                .hint("the file must hold only the value"),
-        );
-    }
-    Ok(value.trim().to_string())
-}
-
-/// The most a secret or token file may hold.
-const MAX_SECRET_FILE: u64 = 64 * 1024;
-
-/// A tenant is a GUID or a domain such as `contoso.onmicrosoft.com`: labels of letters, digits
-/// and `-`, so that `.`, `..` or an empty label can never change the token endpoint's path.
-fn check_tenant(flag: &str, tenant: &str) -> Result<(), InputError> {
-    let ok = !tenant.is_empty()
-        && tenant.len() <= 256
-        && tenant.split('.').all(|label| {
-            !label.is_empty()
-                && !label.starts_with('-')
-                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(InputError::new(
-            flag,
-            format!(
-                "`{}` is not a tenant id or domain",
-                crate::text::shorten(tenant)
-            ),
-        )
-        .hint("use the directory (tenant) id GUID, or a domain such as `contoso.onmicrosoft.com`"))
-    }
-}
-
-fn check_client_id(client_id: &str) -> Result<(), InputError> {
-    crate::target::check_guid(client_id).map_err(|problem| {
-        InputError::new("--client-id", problem)
-            .hint("use the application (client) id of the app registration")
-    })
 }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::AFTER_HELP;
+use crate::duration::Timeout;
+use crate::names::{ClusterName, ConnectionName, DatabaseName, Guid, ResourceGroupName};
+use crate::target::{ConnectionRef, DatabaseRef};
 
 /// Manage Azure Data Explorer (Kusto) data connections through Azure Resource Manager.
 #[derive(Debug, Parser)]
@@ -142,7 +144,6 @@ pub enum Cloud {
 }
 
 #[derive(Debug, Subcommand)]
-#[expect(clippy::large_enum_variant, reason = "parsed once per run")]
 pub enum Command {
     /// Create (or replace) a data connection and wait until it is provisioned.
     #[command(subcommand)]
@@ -168,26 +169,36 @@ pub enum CreateCommand {
     Eventgrid(CreateEventGridArgs),
 }
 
-/// A database of a cluster. Checked by `target::DatabaseRef::resolve`, which names every
-/// missing flag at once.
+/// A database of a cluster; clap checks each part (`names`) and names every missing one.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Data connection")]
 pub struct DatabaseArgs {
     /// Subscription of the cluster (a GUID).
     #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "SUBSCRIPTION_ID")]
-    pub subscription: Option<String>,
+    pub subscription: Guid,
     /// Resource group of the cluster.
     #[arg(long, short = 'g', value_name = "RESOURCE_GROUP")]
-    pub resource_group: Option<String>,
+    pub resource_group: ResourceGroupName,
     /// Name of the Kusto cluster.
     #[arg(long, value_name = "CLUSTER")]
-    pub cluster: Option<String>,
+    pub cluster: ClusterName,
     /// Name of the database.
     #[arg(long, value_name = "DATABASE")]
-    pub database: Option<String>,
+    pub database: DatabaseName,
 }
 
-/// Where a data connection lives.
+impl DatabaseArgs {
+    pub fn database(&self) -> DatabaseRef {
+        DatabaseRef {
+            subscription: self.subscription.to_string(),
+            resource_group: self.resource_group.to_string(),
+            cluster: self.cluster.to_string(),
+            database: self.database.to_string(),
+        }
+    }
+}
+
+/// Where a new data connection goes.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Data connection")]
 pub struct TargetArgs {
@@ -195,19 +206,104 @@ pub struct TargetArgs {
     pub database: DatabaseArgs,
     /// Name of the data connection (letters, digits, `-` and `.`; at most 40).
     #[arg(long, short = 'n', value_name = "NAME")]
-    pub name: Option<String>,
+    pub name: ConnectionName,
 }
 
-/// A data connection named by its parts or by its ARM resource id.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Data connection")]
-pub struct LocateArgs {
-    #[command(flatten)]
-    pub target: TargetArgs,
-    /// Full ARM resource id of the data connection, instead of the parts.
-    #[arg(long, value_name = "DATA_CONNECTION_ID")]
-    pub id: Option<String>,
+impl TargetArgs {
+    pub fn connection(&self) -> ConnectionRef {
+        ConnectionRef {
+            database: self.database.database(),
+            name: self.name.to_string(),
+        }
+    }
 }
+
+/// An existing data connection, named by its parts or by its ARM resource id (`--id`), for
+/// commands that also accept the `extra` arguments instead of either.
+macro_rules! locate_args {
+    ($(#[$meta:meta])* $name:ident, instead = [$($instead:literal),*]) => {
+        $(#[$meta])*
+        #[derive(Debug, Args)]
+        #[command(next_help_heading = "Data connection")]
+        pub struct $name {
+            /// Subscription of the cluster (a GUID).
+            #[arg(
+                long,
+                env = "AZURE_SUBSCRIPTION_ID",
+                value_name = "SUBSCRIPTION_ID",
+                required_unless_present_any = ["id", $($instead),*]
+            )]
+            pub subscription: Option<Guid>,
+            /// Resource group of the cluster.
+            #[arg(
+                long,
+                short = 'g',
+                value_name = "RESOURCE_GROUP",
+                required_unless_present_any = ["id", $($instead),*],
+                conflicts_with = "id"
+            )]
+            pub resource_group: Option<ResourceGroupName>,
+            /// Name of the Kusto cluster.
+            #[arg(
+                long,
+                value_name = "CLUSTER",
+                required_unless_present_any = ["id", $($instead),*],
+                conflicts_with = "id"
+            )]
+            pub cluster: Option<ClusterName>,
+            /// Name of the database.
+            #[arg(
+                long,
+                value_name = "DATABASE",
+                required_unless_present_any = ["id", $($instead),*],
+                conflicts_with = "id"
+            )]
+            pub database: Option<DatabaseName>,
+            /// Name of the data connection.
+            #[arg(
+                long,
+                short = 'n',
+                value_name = "NAME",
+                required_unless_present_any = ["id", $($instead),*],
+                conflicts_with = "id"
+            )]
+            pub name: Option<ConnectionName>,
+            /// Full ARM resource id of the data connection, instead of the parts.
+            #[arg(long, value_name = "DATA_CONNECTION_ID")]
+            pub id: Option<ConnectionRef>,
+        }
+
+        impl $name {
+            /// The connection named, when one is (clap has checked that the parts are all
+            /// there when `--id` is not).
+            pub fn connection(&self) -> Option<ConnectionRef> {
+                if let Some(id) = &self.id {
+                    return Some(id.clone());
+                }
+                Some(ConnectionRef {
+                    database: DatabaseRef {
+                        subscription: self.subscription.as_ref()?.to_string(),
+                        resource_group: self.resource_group.as_ref()?.to_string(),
+                        cluster: self.cluster.as_ref()?.to_string(),
+                        database: self.database.as_ref()?.to_string(),
+                    },
+                    name: self.name.as_ref()?.to_string(),
+                })
+            }
+        }
+    };
+}
+
+locate_args!(
+    /// A data connection by its parts or `--id`.
+    LocateArgs,
+    instead = []
+);
+locate_args!(
+    /// A data connection by its parts or `--id`, unless `wait --operation` names an operation.
+    WaitLocateArgs,
+    instead = ["operation"]
+);
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -235,21 +331,26 @@ pub struct DeleteArgs {
 #[derive(Debug, Args)]
 pub struct WaitArgsCommand {
     #[command(flatten)]
-    pub locate: LocateArgs,
+    pub locate: WaitLocateArgs,
     /// The operation's status URL, exactly as adxconn printed it.
-    #[arg(long, value_name = "URL", help_heading = "Waiting")]
+    #[arg(
+        long,
+        value_name = "URL",
+        help_heading = "Waiting",
+        conflicts_with_all = ["id", "resource_group", "cluster", "database", "name", "deleted"]
+    )]
     pub operation: Option<String>,
     /// Wait until the data connection no longer exists.
     #[arg(long, help_heading = "Waiting")]
     pub deleted: bool,
-    /// Give up waiting after this long (e.g. `90s`, `10m`, `1h30m`); exit code 4.
+    /// Give up after this long, counted from the start (e.g. `90s`, `10m`, `1h30m`); exit code 4.
     #[arg(
         long,
         value_name = "DURATION",
         default_value = "30m",
         help_heading = "Waiting"
     )]
-    pub timeout: String,
+    pub timeout: Timeout,
 }
 
 /// How long to wait for a long-running operation.
@@ -259,9 +360,9 @@ pub struct WaitArgs {
     /// Return after Azure accepted the request; print the operation URL.
     #[arg(long)]
     pub no_wait: bool,
-    /// Give up waiting after this long (e.g. `90s`, `10m`, `1h30m`); exit code 4.
+    /// Give up after this long, counted from the start (e.g. `90s`, `10m`, `1h30m`); exit code 4.
     #[arg(long, value_name = "DURATION", default_value = "30m")]
-    pub timeout: String,
+    pub timeout: Timeout,
 }
 
 /// Flags every `create` takes after its kind's own.
@@ -413,6 +514,26 @@ pub struct CreateEventGridArgs {
     #[command(flatten)]
     pub write: WriteArgs,
 }
+
+/// The end of `adxconn --help`: examples and the exit codes (the README has the same table).
+pub const AFTER_HELP: &str = "\
+Examples:
+  adxconn create eventhub -g rg --cluster adx --database db -n clicks \\
+      --eventhub-id /subscriptions/…/providers/Microsoft.EventHub/namespaces/ns/eventhubs/clicks
+  adxconn list -g rg --cluster adx --database db -o json
+  adxconn delete -g rg --cluster adx --database db -n clicks --yes
+
+Sign in with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or ADXCONN_ACCESS_TOKEN.
+
+Exit codes:
+  0    success (also: `delete` of a connection that does not exist in a database that does)
+  1    Azure refused the request, or the operation failed
+  2    invalid input; nothing was sent
+  3    authentication or authorization failed (token, 401, 403)
+  4    timed out waiting (the operation may still finish)
+  5    not found: the data connection (`show`, `wait`), or its database, cluster, resource
+       group or subscription (every command)
+  130  interrupted while waiting (the operation goes on; resume with `adxconn wait`)";
 
 #[cfg(test)]
 mod tests {

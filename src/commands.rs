@@ -10,8 +10,8 @@ mod wait;
 
 use std::time::{Duration, Instant};
 
-use crate::arm::{ArmClient, ArmError, Trace};
-use crate::auth::{self, Auxiliary, Credential};
+use crate::arm::{ArmClient, ArmError};
+use crate::auth::{Auxiliary, Credential};
 use crate::cli::{Cli, Command, CreateCommand, GlobalArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::{Error, InputError};
@@ -19,6 +19,7 @@ use crate::interrupt::Cancel;
 use crate::output::{Printer, Status};
 use crate::settings::{self, Endpoints, Environment};
 use crate::target::ConnectionRef;
+use crate::trace::Trace;
 
 /// What every command needs, built once per run. It sends nothing: the HTTP client and the
 /// credential are made only by `client()`, so `--dry-run` and input errors cost no request.
@@ -54,22 +55,20 @@ impl Context {
     /// asked before), and so does `timeout`, counted from the start of the run.
     pub fn client(&self, timeout: Option<Duration>) -> Result<ArmClient, Error> {
         let http = settings::http_client(&self.environment)?;
-        let secret = auth::client_secret(&self.global, &self.environment)?;
+        let credentials = settings::credentials(&self.global, &self.environment)?;
+        let authority = &self.endpoints.authority;
         let auxiliary = Auxiliary::configure(
-            &self.global,
-            secret.as_deref(),
-            &self.endpoints,
+            &credentials.aux_tenants,
+            credentials.aux_tokens,
+            credentials
+                .aux_client
+                .as_ref()
+                .map(|(id, secret)| (id.as_str(), secret.as_str())),
+            authority,
             &http,
             self.trace,
         )?;
-        let credential = Credential::configure(
-            &self.global,
-            &self.environment,
-            secret.as_deref(),
-            &self.endpoints,
-            &http,
-            self.trace,
-        )?;
+        let credential = Credential::configure(&credentials.sign_in, authority, &http, self.trace)?;
         self.trace.note(&format!(
             "ARM endpoint {}, authority {}, signed in as {}",
             self.endpoints.arm,
@@ -110,10 +109,15 @@ pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
     }
 }
 
-/// `--timeout`, checked up front like every other flag.
-fn timeout(text: &str) -> Result<Duration, InputError> {
-    crate::duration::parse(text).map_err(|problem| {
-        InputError::new("--timeout", problem).hint("write it like `90s`, `10m` or `1h30m`")
+/// The connection a command names. clap has checked that `--id` or every part is there; a
+/// missing part here is a usage error all the same, never a panic.
+fn located(connection: Option<ConnectionRef>) -> Result<ConnectionRef, Error> {
+    connection.ok_or_else(|| {
+        InputError::new(
+            "--id",
+            "give `--id` or every part of the data connection's name",
+        )
+        .into()
     })
 }
 

@@ -86,7 +86,7 @@ impl ConnectionSpec {
     }
 
     pub fn iothub(args: &CreateIotHubArgs) -> Result<ConnectionSpec, InputError> {
-        let target = ConnectionRef::resolve(&args.target)?;
+        let target = args.target.connection();
         let mut properties = Map::new();
         let hub = resource_id("--iothub-id", &args.iothub_id, "Microsoft.Devices/IotHubs")?;
         properties.insert("iotHubResourceId".into(), json!(hub.as_str()));
@@ -112,7 +112,7 @@ impl ConnectionSpec {
     }
 
     pub fn eventhub(args: &CreateEventHubArgs) -> Result<ConnectionSpec, InputError> {
-        let target = ConnectionRef::resolve(&args.target)?;
+        let target = args.target.connection();
         let mut properties = Map::new();
         let hub = resource_id(
             "--eventhub-id",
@@ -142,7 +142,7 @@ impl ConnectionSpec {
     }
 
     pub fn eventgrid(args: &CreateEventGridArgs) -> Result<ConnectionSpec, InputError> {
-        let target = ConnectionRef::resolve(&args.target)?;
+        let target = args.target.connection();
         for (flag, set) in [
             (
                 "--event-system-properties",

@@ -55,6 +55,20 @@ fn checked(duration: Duration) -> Result<Duration, String> {
     }
 }
 
+/// `--timeout`: a checked duration, parsed by clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeout(pub Duration);
+
+impl std::str::FromStr for Timeout {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Timeout, String> {
+        parse(text)
+            .map(Timeout)
+            .map_err(|problem| format!("{problem}; write it like `90s`, `10m` or `1h30m`"))
+    }
+}
+
 /// `4.2 s`, `3 min 5 s`: for messages.
 pub fn display(duration: Duration) -> String {
     let seconds = duration.as_secs_f64();

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use crate::arm::ArmError;
 use crate::auth::AuthError;
+pub use crate::input::InputError;
 
 /// The exit codes scripts can rely on. Documented in README.md and in `adxconn --help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,69 +34,6 @@ pub enum ExitStatus {
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
         ExitCode::from(status as u8)
-    }
-}
-
-/// The end of `adxconn --help`: examples and the exit codes (the README has the same table).
-pub const AFTER_HELP: &str = "\
-Examples:
-  adxconn create eventhub -g rg --cluster adx --database db -n clicks \\
-      --eventhub-id /subscriptions/…/providers/Microsoft.EventHub/namespaces/ns/eventhubs/clicks
-  adxconn list -g rg --cluster adx --database db -o json
-  adxconn delete -g rg --cluster adx --database db -n clicks --yes
-
-Sign in with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or ADXCONN_ACCESS_TOKEN.
-
-Exit codes:
-  0    success (also: `delete` of a connection that does not exist in a database that does)
-  1    Azure refused the request, or the operation failed
-  2    invalid input; nothing was sent
-  3    authentication or authorization failed (token, 401, 403)
-  4    timed out waiting (the operation may still finish)
-  5    not found: the data connection (`show`, `wait`), or its database, cluster, resource
-       group or subscription (every command)
-  130  interrupted while waiting (the operation goes on; resume with `adxconn wait`)";
-
-/// A problem with what the user typed, found before anything is sent.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", self.describe())]
-pub struct InputError {
-    /// The flag (or environment variable) at fault, e.g. `--iothub-id`.
-    pub flag: String,
-    /// What is wrong with it.
-    pub problem: String,
-    /// How to fix it.
-    pub hint: Option<String>,
-}
-
-const MISSING: &str = "required but not given";
-
-impl InputError {
-    pub fn new(flag: impl Into<String>, problem: impl Into<String>) -> Self {
-        InputError {
-            flag: flag.into(),
-            problem: problem.into(),
-            hint: None,
-        }
-    }
-
-    /// Required flags that were not given, named together.
-    pub fn missing(flags: &[&str]) -> Self {
-        InputError::new(flags.join(", "), MISSING)
-    }
-
-    fn describe(&self) -> String {
-        if self.problem == MISSING {
-            format!("missing {}", self.flag)
-        } else {
-            format!("invalid value for `{}`: {}", self.flag, self.problem)
-        }
-    }
-
-    #[must_use]
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
     }
 }
 
@@ -146,9 +84,9 @@ impl Error {
     pub fn exit_status(&self) -> ExitStatus {
         match self {
             Error::Input(_) | Error::NotConfirmed(_) => ExitStatus::Usage,
-            Error::Auth(error) => error.exit_status(),
+            Error::Auth(error) => auth_exit_status(error),
             Error::CrossTenant { .. } => ExitStatus::Auth,
-            Error::Arm(error) => error.exit_status(),
+            Error::Arm(error) => arm_exit_status(error),
             Error::NotFound(_) => ExitStatus::NotFound,
             Error::Output(_) | Error::Unfollowable { .. } | Error::WrongAddress { .. } => {
                 ExitStatus::Failure
@@ -159,8 +97,8 @@ impl Error {
     fn hint(&self) -> Option<String> {
         match self {
             Error::Input(error) => error.hint.clone(),
-            Error::Auth(error) => error.hint(),
-            Error::Arm(error) => error.hint(),
+            Error::Auth(error) => auth_hint(error),
+            Error::Arm(error) => arm_hint(error),
             Error::NotFound(missing) => Some(missing.hint()),
             Error::WrongAddress { missing, .. } => Some(format!(
                 "check --subscription, --resource-group, --cluster and --database: {missing}"
@@ -176,6 +114,138 @@ impl Error {
             Error::NotConfirmed(_) | Error::Output(_) => None,
         }
     }
+}
+
+fn arm_exit_status(error: &ArmError) -> ExitStatus {
+    match error {
+        ArmError::Api(api) if matches!(api.status.as_u16(), 401 | 403) => ExitStatus::Auth,
+        ArmError::Auth(error) => auth_exit_status(error),
+        ArmError::Timeout { .. } => ExitStatus::Timeout,
+        ArmError::Path { .. } => ExitStatus::Usage,
+        ArmError::Interrupted { .. } => ExitStatus::Interrupted,
+        ArmError::Api(_)
+        | ArmError::Refused { .. }
+        | ArmError::Unanswered { .. }
+        | ArmError::Transport { .. }
+        | ArmError::Decode { .. }
+        | ArmError::OperationFailed { .. } => ExitStatus::Failure,
+    }
+}
+
+/// A refused answer is not a sign-in problem: exit 1, like any answer ARM never gives.
+fn auth_exit_status(error: &AuthError) -> ExitStatus {
+    match error {
+        AuthError::Refused { .. } => ExitStatus::Failure,
+        AuthError::TokenFile { .. } | AuthError::AuxiliaryNeedsServicePrincipal => {
+            ExitStatus::Usage
+        }
+        _ => ExitStatus::Auth,
+    }
+}
+
+fn arm_hint(error: &ArmError) -> Option<String> {
+    match error {
+            ArmError::Api(api) => {
+                let support = api
+                    .correlation_id
+                    .as_ref()
+                    .map(|id| format!(" (correlation id {id})"))
+                    .unwrap_or_default();
+                let advice = match (api.status.as_u16(), api.code.as_str()) {
+                    (401, _) => "ARM did not accept the token: check that AZURE_TENANT_ID is the tenant that owns the subscription, \
+                         and AZURE_CLIENT_ID/AZURE_CLIENT_SECRET; a token in ADXCONN_ACCESS_TOKEN may have expired".to_string(),
+                    (403, _) => "the principal lacks a role for this: writes need `Contributor` on the cluster \
+                         (or a role with `Microsoft.Kusto/clusters/databases/dataConnections/write`); reads need `Reader`".to_string(),
+                    (404, _) => "check --subscription, --resource-group, --cluster and --database".to_string(),
+                    (409, _) => "another operation is running on this connection or cluster; try again when it has finished".to_string(),
+                    (429, _) => "ARM kept throttling after several retries; wait a minute and try again".to_string(),
+                    (status, _) if status >= 500 => "Azure had a server-side problem after several retries; try again later".to_string(),
+                    _ => return api.correlation_id.as_ref().map(|id| format!("correlation id for support: {id}")),
+                };
+                Some(format!("{advice}{support}"))
+            }
+            ArmError::Transport { .. } => Some(
+                "check the network path to ARM (HTTPS_PROXY, SSL_CERT_FILE, ADXCONN_ARM_ENDPOINT)"
+                    .into(),
+            ),
+            ArmError::OperationFailed { operation, .. } => {
+                Some(format!("the operation's status is at {operation}"))
+            }
+            ArmError::Timeout {
+                operation,
+                request,
+                unanswered,
+                ..
+            }
+            | ArmError::Interrupted {
+                operation,
+                request,
+                unanswered,
+                ..
+            } => Some(match (operation, request, unanswered) {
+                (Some(url), _, _) => format!("to wait for it again: adxconn wait --operation '{url}'"),
+                (None, Some(_), true) => "see what Azure holds with `adxconn show`, or follow it with `adxconn wait` and the same connection flags (add `--deleted` for a deletion)".into(),
+                (None, Some(_), false) => "to wait for it again: `adxconn wait` with the same connection flags (add `--deleted` for a deletion)".into(),
+                (None, None, _) => return None,
+            }),
+            ArmError::Refused { .. } => Some(
+                "this answer did not come from ARM: check ADXCONN_ARM_ENDPOINT, --cloud and HTTPS_PROXY"
+                    .into(),
+            ),
+            ArmError::Unanswered { .. } => Some(
+                "the request may have been applied; check with `adxconn show` before retrying"
+                    .into(),
+            ),
+            ArmError::Decode { .. } | ArmError::Path { .. } => None,
+            ArmError::Auth(error) => auth_hint(error),
+        }
+}
+
+fn auth_hint(error: &AuthError) -> Option<String> {
+    match error {
+            AuthError::Missing { .. } => Some(
+                "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or --client-secret-file), \
+                 or put a ready-made ARM token in ADXCONN_ACCESS_TOKEN"
+                    .into(),
+            ),
+            AuthError::Setup { .. } => Some("AZURE_AUTHORITY_HOST must be an https:// URL".into()),
+            AuthError::TokenFile { advice, .. } => advice.clone(),
+            AuthError::AuxiliaryNeedsServicePrincipal => Some(
+                "--aux-tenant signs in with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or --client-secret-file); \
+                 with a ready-made token, pass the other tenant's token with --aux-token-file instead"
+                    .into(),
+            ),
+            AuthError::Refused { .. } => Some(
+                "this answer did not come from Entra ID: check AZURE_AUTHORITY_HOST, --cloud and HTTPS_PROXY"
+                    .into(),
+            ),
+            AuthError::Token {
+                tenant,
+                client_id,
+                auxiliary: true,
+                ..
+            } => Some(format!(
+                "the app `{client_id}` must exist in tenant `{tenant}` too (a multi-tenant app registration, consented there); \
+                 otherwise get a token there another way and pass it with --aux-token-file"
+            )),
+            AuthError::Token {
+                tenant,
+                client_id,
+                source,
+                ..
+            } => {
+                let message = source.to_string();
+                Some(if message.contains("AADSTS7000215") {
+                    "the client secret is wrong or has expired: check AZURE_CLIENT_SECRET / --client-secret-file".into()
+                } else if message.contains("AADSTS700016") {
+                    format!("application `{client_id}` is not known in tenant `{tenant}`: check AZURE_CLIENT_ID and AZURE_TENANT_ID")
+                } else if message.contains("AADSTS90002") || message.contains("AADSTS900023") {
+                    format!("tenant `{tenant}` was not found: check AZURE_TENANT_ID / --tenant")
+                } else {
+                    "check the network path to the authority host (HTTPS_PROXY, SSL_CERT_FILE) and the tenant and client ids".into()
+                })
+            }
+        }
 }
 
 /// What does not exist: the data connection, or the part of its address that is wrong.

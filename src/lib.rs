@@ -16,7 +16,9 @@ pub mod commands;
 pub mod connection;
 pub mod duration;
 pub mod error;
+pub mod input;
 pub mod interrupt;
+pub mod names;
 pub mod output;
 pub mod resource_id;
 pub mod scrub;
@@ -24,6 +26,7 @@ pub mod settings;
 pub mod target;
 pub mod tenancy;
 pub mod text;
+pub mod trace;
 pub mod transport;
 pub mod wire;
 

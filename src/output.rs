@@ -34,6 +34,12 @@ impl Status {
     }
 }
 
+impl crate::arm::operation::ProgressReport for Status {
+    fn update(&self, message: &str) {
+        self.progress(message);
+    }
+}
+
 /// Results on stdout, in the chosen format.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {

@@ -60,8 +60,8 @@ impl ResourceId {
         if !first.eq_ignore_ascii_case("subscriptions") {
             return Err("it must start with `/subscriptions/`".into());
         }
-        crate::target::check_guid(subscription)
-            .map_err(|problem| format!("its subscription `{subscription}` {problem}"))?;
+        crate::names::check_guid(subscription)
+            .map_err(|problem| format!("its subscription: {problem}"))?;
         let mut index = 2;
         let mut resource_group = None;
         if segments

@@ -1,13 +1,13 @@
 //! Everything a run needs to know before it talks to Azure: the endpoints of the chosen cloud,
 //! the process environment adxconn reads, and the one HTTP client every request shares.
 
-use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use url::Url;
 
+use crate::auth::{AuthError, ServicePrincipal, Setting, SignIn, TokenFile, MAX_AUXILIARY_TOKENS};
 use crate::cli::{Cloud, GlobalArgs};
-use crate::error::InputError;
+use crate::error::{Error, InputError};
 
 /// Where ARM and Entra ID live, and the token scope for ARM.
 #[derive(Debug, Clone)]
@@ -76,7 +76,7 @@ pub fn checked_endpoint(text: &str, source: &str) -> Result<Url, InputError> {
     }
     match url.scheme() {
         "https" => Ok(url),
-        "http" if is_loopback(&url) => Ok(url),
+        "http" if crate::transport::is_loopback(&url) => Ok(url),
         "http" => Err(InputError::new(
             source,
             format!("`{url}` is plain http; tokens would travel unencrypted"),
@@ -86,22 +86,6 @@ pub fn checked_endpoint(text: &str, source: &str) -> Result<Url, InputError> {
             source,
             format!("scheme `{other}` is not supported; use https://"),
         )),
-    }
-}
-
-/// Same scheme, host (case-insensitively) and port: where a bearer token may be sent.
-pub fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
-        && a.port_or_known_default() == b.port_or_known_default()
-}
-
-pub fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 
@@ -150,6 +134,199 @@ pub fn http_client(environment: &Environment) -> Result<reqwest::Client, InputEr
             _ => "SSL_CERT_FILE",
         };
         InputError::new(source, error.to_string())
+    })
+}
+
+/// What the run signs in with, read from flags, the environment and files, and checked;
+/// nothing is sent.
+pub struct Credentials {
+    pub sign_in: SignIn,
+    /// `--aux-tenant`: tenants the service principal also signs in to.
+    pub aux_tenants: Vec<String>,
+    /// The client id and secret that sign in to `aux_tenants`.
+    pub aux_client: Option<(String, String)>,
+    /// `--aux-token-file`: ready-made tokens for other tenants.
+    pub aux_tokens: Vec<TokenFile>,
+}
+
+/// Reads and checks every credential setting. Auxiliary token files are read first, so a bad
+/// `--aux-token-file` is an input error (exit 2) whatever else is set.
+pub fn credentials(global: &GlobalArgs, environment: &Environment) -> Result<Credentials, Error> {
+    let aux_tenants: Vec<String> = global
+        .aux_tenants
+        .iter()
+        .map(|tenant| tenant.trim())
+        .filter(|tenant| !tenant.is_empty())
+        .map(str::to_string)
+        .collect();
+    let total = aux_tenants.len() + global.aux_token_files.len();
+    if total > MAX_AUXILIARY_TOKENS {
+        return Err(InputError::new(
+            "--aux-tenant/--aux-token-file",
+            format!(
+                "{total} auxiliary tokens were given; ARM accepts at most {MAX_AUXILIARY_TOKENS}"
+            ),
+        )
+        .hint("a connection needs one per tenant that owns a source; drop the others")
+        .into());
+    }
+    for tenant in &aux_tenants {
+        check_tenant("--aux-tenant", tenant)?;
+    }
+    let secret = client_secret(global, environment, !aux_tenants.is_empty())?;
+    let mut aux_tokens = Vec::new();
+    for path in &global.aux_token_files {
+        let text = read_one_line(path, "--aux-token-file")?;
+        aux_tokens.push(TokenFile::check(path, text).map_err(|error| match error {
+            AuthError::TokenFile {
+                path,
+                problem,
+                advice,
+            } => {
+                let error = InputError::new(
+                    "--aux-token-file",
+                    format!("`{}`: {problem}", path.display()),
+                );
+                match advice {
+                    Some(advice) => error.hint(advice),
+                    None => error,
+                }
+                .into()
+            }
+            other => Error::from(other),
+        })?);
+    }
+    if let Some(client_id) = &global.client_id {
+        check_client_id(client_id)?;
+    }
+    if let Some(tenant) = &global.tenant {
+        check_tenant("--tenant", tenant)?;
+    }
+    let sign_in = match (
+        &environment.access_token,
+        &global.tenant,
+        &global.client_id,
+        &secret,
+    ) {
+        (Some(token), ..) => SignIn::AccessToken(token.clone()),
+        (None, Some(tenant), Some(client_id), Some(secret)) => {
+            SignIn::ServicePrincipal(ServicePrincipal {
+                tenant: tenant.clone(),
+                client_id: client_id.clone(),
+                secret: secret.clone(),
+            })
+        }
+        (None, tenant, client_id, secret) => SignIn::Missing(
+            [
+                (tenant.is_none(), Setting::Tenant),
+                (client_id.is_none(), Setting::ClientId),
+                (secret.is_none(), Setting::ClientSecret),
+            ]
+            .into_iter()
+            .filter_map(|(missing, setting)| missing.then_some(setting))
+            .collect(),
+        ),
+    };
+    // `--aux-tenant` signs the same app in elsewhere: its client id and secret, whichever way
+    // the run itself signs in.
+    let aux_client = match (&global.client_id, secret) {
+        (Some(client_id), Some(secret)) if !aux_tenants.is_empty() => {
+            Some((client_id.clone(), secret))
+        }
+        _ if !aux_tenants.is_empty() => {
+            return Err(InputError::new(
+                "--aux-tenant",
+                "it needs the service principal (AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or --client-secret-file)",
+            )
+            .hint("with a ready-made token, pass the other tenant's token with --aux-token-file instead")
+            .into())
+        }
+        _ => None,
+    };
+    Ok(Credentials {
+        sign_in,
+        aux_tenants,
+        aux_client,
+        aux_tokens,
+    })
+}
+
+/// The service principal's client secret: `--client-secret-file` or `AZURE_CLIENT_SECRET`,
+/// read once for the primary and every `--aux-tenant` credential (stdin cannot be read twice),
+/// and only when a service principal is used at all.
+fn client_secret(
+    global: &GlobalArgs,
+    environment: &Environment,
+    for_aux_tenants: bool,
+) -> Result<Option<String>, InputError> {
+    let from_stdin = global
+        .client_secret_file
+        .iter()
+        .chain(&global.aux_token_files)
+        .filter(|path| path.as_os_str() == "-")
+        .count();
+    if from_stdin > 1 {
+        return Err(InputError::new(
+            "--client-secret-file/--aux-token-file",
+            "more than one of them reads stdin (`-`)",
+        )
+        .hint("stdin can be read once: put the others in files"));
+    }
+    let needed = environment.access_token.is_none() || for_aux_tenants;
+    let secret = match &global.client_secret_file {
+        Some(path) if needed => Some(read_one_line(path, "--client-secret-file")?),
+        Some(_) => None,
+        None => environment.client_secret.clone(),
+    };
+    if let Some(secret) = &secret {
+        crate::scrub::register(secret);
+    }
+    Ok(secret)
+}
+
+/// Reads a file (or stdin for `-`) that holds one value; a trailing newline is fine.
+/// At most `MAX_SECRET_FILE` bytes are read: a secret or token is a few KB, and `/dev/zero`
+/// must not grow the process until it is killed.
+fn read_one_line(path: &Path, flag: &str) -> Result<String, InputError> {
+    let bytes = crate::text::read_bounded(path, MAX_SECRET_FILE).map_err(|e| {
+        InputError::new(flag, format!("cannot read `{}`: {e}", path.display()))
+            .hint("the file must hold only the secret or token (a few KB at most), on one line")
+    })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| InputError::new(flag, format!("`{}` is not UTF-8 text", path.display())))?;
+    let value = text.trim_end_matches(['\r', '\n']);
+    if value.trim().is_empty() {
+        return Err(InputError::new(
+            flag,
+            format!("`{}` is empty", path.display()),
+        ));
+    }
+    if value.contains(['\r', '\n']) {
+        return Err(
+            InputError::new(flag, format!("`{}` has more than one line", path.display()))
+                .hint("the file must hold only the value"),
+        );
+    }
+    Ok(value.trim().to_string())
+}
+
+/// The most a secret or token file may hold.
+const MAX_SECRET_FILE: u64 = 64 * 1024;
+
+/// A tenant is a GUID or a domain such as `contoso.onmicrosoft.com`: labels of letters, digits
+/// and `-`, so that `.`, `..` or an empty label can never change the token endpoint's path.
+fn check_tenant(flag: &str, tenant: &str) -> Result<(), InputError> {
+    crate::names::check_tenant(tenant).map_err(|problem| {
+        InputError::new(flag, problem).hint(
+            "use the directory (tenant) id GUID, or a domain such as `contoso.onmicrosoft.com`",
+        )
+    })
+}
+
+fn check_client_id(client_id: &str) -> Result<(), InputError> {
+    crate::names::check_guid(client_id).map_err(|problem| {
+        InputError::new("--client-id", problem)
+            .hint("use the application (client) id of the app registration")
     })
 }
 

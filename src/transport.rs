@@ -6,11 +6,13 @@
 //! an endpoint variable). ARM and Entra ID never redirect the calls adxconn makes, and their
 //! answers are a few KB: a 3xx or an answer of megabytes is refused, never followed or kept.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, LOCATION};
 use reqwest::StatusCode;
+use url::Url;
 
 /// Longest wait for a TCP + TLS connection: ARM and Entra ID answer in well under a second.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -172,4 +174,20 @@ pub fn client(settings: &ClientSettings<'_>) -> Result<reqwest::Client, SetupErr
         builder = builder.tls_certs_merge(certificates);
     }
     builder.build().map_err(|e| SetupError::Tls(e.to_string()))
+}
+
+/// Same scheme, host (case-insensitively) and port: where a bearer token may be sent.
+pub fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
 }

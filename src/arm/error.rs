@@ -7,7 +7,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::auth::AuthError;
-use crate::error::ExitStatus;
 use crate::interrupt::Stop;
 use crate::transport::TransportError;
 
@@ -233,26 +232,10 @@ impl ArmError {
         if let ArmError::Timeout { request, .. } | ArmError::Interrupted { request, .. } = &mut self
         {
             if request.is_none() {
-                *request = Some(format!("{method} {}", super::trace::without_query(url)));
+                *request = Some(format!("{method} {}", crate::trace::without_query(url)));
             }
         }
         self
-    }
-
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            ArmError::Api(error) if matches!(error.status.as_u16(), 401 | 403) => ExitStatus::Auth,
-            ArmError::Auth(error) => error.exit_status(),
-            ArmError::Timeout { .. } => ExitStatus::Timeout,
-            ArmError::Path { .. } => ExitStatus::Usage,
-            ArmError::Interrupted { .. } => ExitStatus::Interrupted,
-            ArmError::Api(_)
-            | ArmError::Refused { .. }
-            | ArmError::Unanswered { .. }
-            | ArmError::Transport { .. }
-            | ArmError::Decode { .. }
-            | ArmError::OperationFailed { .. } => ExitStatus::Failure,
-        }
     }
 
     /// The status code of an API error, if that is what this is.
@@ -260,64 +243,6 @@ impl ArmError {
         match self {
             ArmError::Api(error) => Some(error.status.as_u16()),
             _ => None,
-        }
-    }
-
-    pub fn hint(&self) -> Option<String> {
-        match self {
-            ArmError::Api(error) => {
-                let support = error
-                    .correlation_id
-                    .as_ref()
-                    .map(|id| format!(" (correlation id {id})"))
-                    .unwrap_or_default();
-                let advice = match (error.status.as_u16(), error.code.as_str()) {
-                    (401, _) => "ARM did not accept the token: check that AZURE_TENANT_ID is the tenant that owns the subscription, \
-                         and AZURE_CLIENT_ID/AZURE_CLIENT_SECRET; a token in ADXCONN_ACCESS_TOKEN may have expired".to_string(),
-                    (403, _) => "the principal lacks a role for this: writes need `Contributor` on the cluster \
-                         (or a role with `Microsoft.Kusto/clusters/databases/dataConnections/write`); reads need `Reader`".to_string(),
-                    (404, _) => "check --subscription, --resource-group, --cluster and --database".to_string(),
-                    (409, _) => "another operation is running on this connection or cluster; try again when it has finished".to_string(),
-                    (429, _) => "ARM kept throttling after several retries; wait a minute and try again".to_string(),
-                    (status, _) if status >= 500 => "Azure had a server-side problem after several retries; try again later".to_string(),
-                    _ => return error.correlation_id.as_ref().map(|id| format!("correlation id for support: {id}")),
-                };
-                Some(format!("{advice}{support}"))
-            }
-            ArmError::Transport { .. } => Some(
-                "check the network path to ARM (HTTPS_PROXY, SSL_CERT_FILE, ADXCONN_ARM_ENDPOINT)"
-                    .into(),
-            ),
-            ArmError::OperationFailed { operation, .. } => {
-                Some(format!("the operation's status is at {operation}"))
-            }
-            ArmError::Timeout {
-                operation,
-                request,
-                unanswered,
-                ..
-            }
-            | ArmError::Interrupted {
-                operation,
-                request,
-                unanswered,
-                ..
-            } => Some(match (operation, request, unanswered) {
-                (Some(url), _, _) => format!("to wait for it again: adxconn wait --operation '{url}'"),
-                (None, Some(_), true) => "see what Azure holds with `adxconn show`, or follow it with `adxconn wait` and the same connection flags (add `--deleted` for a deletion)".into(),
-                (None, Some(_), false) => "to wait for it again: `adxconn wait` with the same connection flags (add `--deleted` for a deletion)".into(),
-                (None, None, _) => return None,
-            }),
-            ArmError::Refused { .. } => Some(
-                "this answer did not come from ARM: check ADXCONN_ARM_ENDPOINT, --cloud and HTTPS_PROXY"
-                    .into(),
-            ),
-            ArmError::Unanswered { .. } => Some(
-                "the request may have been applied; check with `adxconn show` before retrying"
-                    .into(),
-            ),
-            ArmError::Decode { .. } | ArmError::Path { .. } => None,
-            ArmError::Auth(error) => error.hint(),
         }
     }
 }

@@ -16,7 +16,6 @@ use serde_json::Value;
 use url::Url;
 
 use super::{ArmClient, ArmError, Response};
-use crate::output::Status;
 
 /// Polls that could not read the status (5xx, 429, dropped connections, after the client's own
 /// retries) before giving up. A failure to read the status is not a failed operation.
@@ -128,6 +127,12 @@ impl Default for Pacing {
     }
 }
 
+/// Where a wait reports how the operation is going; the ARM client prints nothing itself.
+pub trait ProgressReport {
+    /// One line about the operation (its state changed, a status could not be read).
+    fn update(&self, message: &str);
+}
+
 /// The shortest pause between polls, whatever `Retry-After` says: `Retry-After: 0` must not
 /// turn a wait into a busy loop against ARM's read quota.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -141,9 +146,9 @@ pub async fn wait(
     client: &ArmClient,
     operation: &Operation,
     first_delay: Option<Duration>,
-    status: &Status,
+    progress: &dyn ProgressReport,
 ) -> Result<(), ArmError> {
-    poll(client, operation, first_delay, status)
+    poll(client, operation, first_delay, progress)
         .await
         .map_err(|error| error.resumable_at(operation.resumable_url()))
 }
@@ -152,7 +157,7 @@ async fn poll(
     client: &ArmClient,
     operation: &Operation,
     first_delay: Option<Duration>,
-    status: &Status,
+    progress: &dyn ProgressReport,
 ) -> Result<(), ArmError> {
     let started = Instant::now();
     let mut pacing = Pacing::new();
@@ -175,7 +180,7 @@ async fn poll(
             }
             Err(error) if is_unreadable(&error) && unreadable < MAX_UNREADABLE_POLLS => {
                 unreadable += 1;
-                status.progress(&format!(
+                progress.update(&format!(
                     "could not read the operation's status ({error}); still waiting"
                 ));
                 delay = pacing.advance();
@@ -220,7 +225,7 @@ async fn poll(
                     None => name,
                 };
                 if shown != last_state {
-                    status.progress(&format!(
+                    progress.update(&format!(
                         "operation {shown}, {:.0} s so far",
                         started.elapsed().as_secs_f64()
                     ));

@@ -10,14 +10,11 @@ use std::sync::Arc;
 use azure_core::credentials::Secret;
 use azure_identity::ClientSecretCredential;
 
+use url::Url;
+
 use super::claims::{self, Claims};
-use super::{
-    check_client_id, check_tenant, read_one_line, secret_credential, secret_token, AuthError,
-};
-use crate::arm::Trace;
-use crate::cli::GlobalArgs;
-use crate::error::InputError;
-use crate::settings::Endpoints;
+use super::{secret_credential, secret_token, AuthError};
+use crate::trace::Trace;
 
 /// ARM's limit on `x-ms-authorization-auxiliary` entries.
 pub const MAX_AUXILIARY_TOKENS: usize = 3;
@@ -36,62 +33,43 @@ enum AuxiliarySource {
         credential: Arc<ClientSecretCredential>,
     },
     /// A token obtained elsewhere (another account in the other tenant).
-    File {
-        path: PathBuf,
-        token: Secret,
-        claims: Claims,
-    },
+    File(TokenFile),
+}
+
+/// A ready-made ARM token for another tenant, read from a file and checked.
+pub struct TokenFile {
+    path: PathBuf,
+    token: Secret,
+    claims: Claims,
 }
 
 impl Auxiliary {
-    /// Reads `--aux-tenant` / `--aux-token-file`; `None` when neither was given. Every check
-    /// happens here, before any request: the count, each file's claims, expiry and audience.
+    /// The auxiliary sources: the service principal signed in to each of `tenants`, and the
+    /// ready-made `tokens`; `None` when there are none. Every check happens here, before any
+    /// request (the caller has checked the count against `MAX_AUXILIARY_TOKENS`).
     pub fn configure(
-        global: &GlobalArgs,
-        secret: Option<&str>,
-        endpoints: &Endpoints,
+        tenants: &[String],
+        tokens: Vec<TokenFile>,
+        client: Option<(&str, &str)>,
+        authority: &Url,
         http: &reqwest::Client,
         trace: Trace,
-    ) -> Result<Option<Auxiliary>, crate::error::Error> {
-        let tenants: Vec<&String> = global
-            .aux_tenants
-            .iter()
-            .filter(|t| !t.trim().is_empty())
-            .collect();
-        let total = tenants.len() + global.aux_token_files.len();
-        if total == 0 {
+    ) -> Result<Option<Auxiliary>, AuthError> {
+        if tenants.is_empty() && tokens.is_empty() {
             return Ok(None);
         }
-        if total > MAX_AUXILIARY_TOKENS {
-            return Err(InputError::new(
-                "--aux-tenant/--aux-token-file",
-                format!("{total} auxiliary tokens were given; ARM accepts at most {MAX_AUXILIARY_TOKENS}"),
-            )
-            .hint("a connection needs one per tenant that owns a source; drop the others")
-            .into());
-        }
-        let mut sources = Vec::new();
-        for path in &global.aux_token_files {
-            sources.push(read_token_file(path)?);
-        }
+        let mut sources: Vec<AuxiliarySource> =
+            tokens.into_iter().map(AuxiliarySource::File).collect();
         if !tenants.is_empty() {
-            let (Some(client_id), Some(secret)) = (&global.client_id, secret) else {
-                return Err(InputError::new(
-                    "--aux-tenant",
-                    "it needs the service principal (AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or --client-secret-file)",
-                )
-                .hint("with a ready-made token, pass the other tenant's token with --aux-token-file instead")
-                .into());
+            let Some((client_id, secret)) = client else {
+                return Err(AuthError::AuxiliaryNeedsServicePrincipal);
             };
-            check_client_id(client_id)?;
             for tenant in tenants {
-                let tenant = tenant.trim();
-                check_tenant("--aux-tenant", tenant)?;
                 sources.push(AuxiliarySource::Tenant {
-                    tenant: tenant.to_string(),
-                    client_id: client_id.clone(),
+                    tenant: tenant.clone(),
+                    client_id: client_id.to_string(),
                     credential: secret_credential(
-                        tenant, client_id, secret, endpoints, http, trace,
+                        tenant, client_id, secret, authority, http, trace,
                     )?,
                 });
             }
@@ -104,7 +82,7 @@ impl Auxiliary {
         let mut entries = Vec::with_capacity(self.sources.len());
         for source in &self.sources {
             let token = match source {
-                AuxiliarySource::File { token, .. } => token.clone(),
+                AuxiliarySource::File(file) => file.token.clone(),
                 AuxiliarySource::Tenant {
                     tenant,
                     client_id,
@@ -129,11 +107,11 @@ impl Auxiliary {
                 AuxiliarySource::Tenant {
                     tenant, client_id, ..
                 } => format!("auxiliary: service principal `{client_id}` in tenant `{tenant}`"),
-                AuxiliarySource::File { path, claims, .. } => {
+                AuxiliarySource::File(file) => {
                     format!(
                         "auxiliary: token from `{}` ({})",
-                        path.display(),
-                        claims.describe()
+                        file.path.display(),
+                        file.claims.describe()
                     )
                 }
             })
@@ -141,57 +119,55 @@ impl Auxiliary {
     }
 }
 
-/// A ready-made token: one line, a JWT, for ARM, not expired (with a minute of slack, since it
-/// must survive the request and its polls).
-fn read_token_file(path: &Path) -> Result<AuxiliarySource, InputError> {
-    let flag = "--aux-token-file";
-    let text = read_one_line(path, flag)?;
-    crate::scrub::register(&text);
-    let claims = Claims::decode(&text).map_err(|problem| {
-        InputError::new(flag, format!("`{}`: {problem}", path.display()))
-            .hint("the file must hold an access token, e.g. from `az account get-access-token --tenant T --query accessToken -o tsv`")
-    })?;
-    match &claims.audience {
-        Some(audience) if claims::is_arm_audience(audience) => {}
-        other => {
-            return Err(InputError::new(
-                flag,
-                format!(
-                    "`{}` holds a token for `{}`, not for Azure Resource Manager",
-                    path.display(),
-                    other.as_deref().unwrap_or("no audience")
-                ),
+impl TokenFile {
+    /// Checks the token read from `path`: a JWT, for ARM, not expired (with a minute of slack,
+    /// since it must survive the request and its polls).
+    pub fn check(path: &Path, text: String) -> Result<TokenFile, AuthError> {
+        crate::scrub::register(&text);
+        let refused = |problem: String, advice: &str| AuthError::TokenFile {
+            path: path.to_path_buf(),
+            problem,
+            advice: Some(advice.to_string()),
+        };
+        let claims = Claims::decode(&text).map_err(|problem| {
+            refused(
+                problem.to_string(),
+                "the file must hold an access token, e.g. from `az account get-access-token --tenant T --query accessToken -o tsv`",
             )
-            .hint("get a token for ARM: `az account get-access-token --resource https://management.azure.com/`"));
+        })?;
+        match &claims.audience {
+            Some(audience) if claims::is_arm_audience(audience) => {}
+            other => {
+                return Err(refused(
+                    format!(
+                        "it holds a token for `{}`, not for Azure Resource Manager",
+                        other.as_deref().unwrap_or("no audience")
+                    ),
+                    "get a token for ARM: `az account get-access-token --resource https://management.azure.com/`",
+                ));
+            }
         }
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        match claims.expires {
+            Some(expires) if expires > now + 60 => {}
+            Some(_) => {
+                return Err(refused(
+                    format!("it holds a token that has expired ({})", claims.describe()),
+                    "get a fresh token; ARM tokens last about an hour",
+                ));
+            }
+            None => {
+                return Err(AuthError::TokenFile {
+                    path: path.to_path_buf(),
+                    problem: "it holds a token without an expiry (`exp`)".into(),
+                    advice: None,
+                });
+            }
+        }
+        Ok(TokenFile {
+            path: path.to_path_buf(),
+            token: Secret::new(text),
+            claims,
+        })
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    match claims.expires {
-        Some(expires) if expires > now + 60 => {}
-        Some(_) => {
-            return Err(InputError::new(
-                flag,
-                format!(
-                    "`{}` holds a token that has expired ({})",
-                    path.display(),
-                    claims.describe()
-                ),
-            )
-            .hint("get a fresh token; ARM tokens last about an hour"));
-        }
-        None => {
-            return Err(InputError::new(
-                flag,
-                format!(
-                    "`{}` holds a token without an expiry (`exp`)",
-                    path.display()
-                ),
-            ));
-        }
-    }
-    Ok(AuxiliarySource::File {
-        path: path.to_path_buf(),
-        token: Secret::new(text),
-        claims,
-    })
 }

@@ -19,7 +19,7 @@ use crate::target::DatabaseRef;
 use super::{missing, Context};
 
 pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) -> Result<(), Error> {
-    let timeout = super::timeout(&write.wait.timeout)?;
+    let timeout = write.wait.timeout.0;
     let client = context.client(Some(timeout))?;
     if write.dry_run {
         return dry_run(context, &client, spec);

@@ -17,8 +17,8 @@ use crate::target::ConnectionRef;
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
-    let target = ConnectionRef::locate(&args.locate)?;
-    let timeout = super::timeout(&args.wait.timeout)?;
+    let target = super::located(args.locate.connection())?;
+    let timeout = args.wait.timeout.0;
     if !args.yes {
         confirm(&target)?;
     }

@@ -3,13 +3,12 @@
 
 use crate::cli::ListArgs;
 use crate::error::Error;
-use crate::target::DatabaseRef;
 use crate::tenancy::Tenancy;
 
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
-    let database = DatabaseRef::resolve(&args.database)?;
+    let database = args.database.database();
     let client = context.client(None)?;
     let mut connections = match client
         .list(&client.url(&database.connections_path())?)

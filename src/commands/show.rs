@@ -2,13 +2,12 @@
 
 use crate::cli::ShowArgs;
 use crate::error::Error;
-use crate::target::ConnectionRef;
 use crate::tenancy::Tenancy;
 
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
-    let target = ConnectionRef::locate(&args.locate)?;
+    let target = super::located(args.locate.connection())?;
     let client = context.client(None)?;
     let url = client.url(&target.path())?;
     let mut resource = match client.get(&url).await {

@@ -10,27 +10,15 @@ use crate::arm::operation::{self, Operation};
 use crate::cli::{OutputFormat, WaitArgsCommand};
 use crate::error::{Error, InputError};
 use crate::settings::checked_endpoint;
-use crate::target::ConnectionRef;
 
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error> {
-    let timeout = super::timeout(&args.timeout)?;
+    let timeout = args.timeout.0;
     let (operation, target) = match &args.operation {
-        Some(text) => {
-            let locate = &args.locate;
-            if locate.id.is_some() || locate.target.name.is_some() || args.deleted {
-                return Err(InputError::new(
-                    "--operation",
-                    "it cannot be combined with a data connection (--id, --name, --deleted)",
-                )
-                .hint("wait for either an operation URL or a data connection")
-                .into());
-            }
-            (operation_url(context, text)?, None)
-        }
+        Some(text) => (operation_url(context, text)?, None),
         None => {
-            let target = ConnectionRef::locate(&args.locate)?;
+            let target = super::located(args.locate.connection())?;
             let url = crate::arm::arm_url(&context.endpoints.arm, &target.path())?;
             let operation = if args.deleted {
                 Operation::until_gone(&url)
@@ -89,7 +77,7 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
 fn operation_url(context: &Context, text: &str) -> Result<Operation, Error> {
     let url = checked_endpoint(text, "--operation")?;
     let arm = &context.endpoints.arm;
-    if !crate::settings::same_origin(&url, arm) {
+    if !crate::transport::same_origin(&url, arm) {
         let differs = if url.scheme() != arm.scheme() {
             format!(
                 "its scheme `{}` is not the ARM endpoint's `{}`",
