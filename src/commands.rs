@@ -4,6 +4,7 @@
 mod create;
 mod delete;
 mod list;
+mod lro;
 mod missing;
 mod show;
 mod wait;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use reqwest::Method;
 
-use crate::arm::operation::{self, Operation};
+use crate::arm::operation::Operation;
 use crate::arm::write::{self, Written};
 use crate::arm::{ArmClient, ArmError};
 use crate::cli::{OutputFormat, WriteArgs};
@@ -16,6 +16,7 @@ use crate::connection::ConnectionSpec;
 use crate::error::Error;
 use crate::target::DatabaseRef;
 
+use super::lro::{self, Accepted, Followed};
 use super::{missing, Context};
 
 pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) -> Result<(), Error> {
@@ -43,34 +44,26 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         }
         Err(error) => return Err(cross_tenant(error, spec, &client)),
     };
-    let (operation, first_delay, accepted) = match written {
+    let accepted = match written {
         Written::Answered(response) => {
-            let accepted = response.json("the created data connection")?;
-            let operation = match Operation::from_response(&client, &response)
-                .map_err(|error| super::unfollowable("PUT", &spec.target, false, error))?
-            {
-                Some(operation) => Some(operation),
-                // No status URL: follow the resource while its provisioningState is not final.
-                None if !is_terminal(&accepted) => Some(Operation::for_resource(&url)),
-                None => None,
-            };
-            (operation, response.retry_after(), accepted)
+            let resource = response.json("the created data connection")?;
+            // No status URL: follow the resource while its provisioningState is not final.
+            let otherwise = (!is_terminal(&resource)).then(|| Operation::for_resource(&url));
+            Accepted::answered(&client, &spec.target, "PUT", &url, &response, otherwise)?
+                .with_resource(resource)
         }
         Written::Applied(resource) => {
             context.status.info(
                 "The answer to the PUT was lost, but Azure applied it; following the connection",
             );
-            (Some(Operation::for_resource(&url)), None, resource)
+            Accepted::applied(&spec.target, "PUT", &url, Operation::for_resource(&url))
+                .with_resource(resource)
         }
         Written::Gone | Written::Deleted => unreachable_gone()?,
     };
-    if write.wait.no_wait {
-        return accepted_without_waiting(context, operation.as_ref(), &accepted);
-    }
-    if let Some(operation) = &operation {
-        operation::wait(&client, operation, first_delay, &context.status)
-            .await
-            .map_err(|error| error.started_by("PUT", &url))?;
+    if lro::follow(context, &client, &accepted, write.wait.no_wait).await? == Followed::NotWaited
+    {
+        return Ok(());
     }
     let resource = client
         .get(&url)
@@ -86,7 +79,10 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
             status: state.to_string(),
             code: "ProvisioningNotSucceeded".into(),
             message: format!("the data connection is `{state}` after the operation ended"),
-            operation: operation.map(|o| o.url.to_string()).unwrap_or_default(),
+            operation: accepted
+                .operation
+                .map(|o| o.url.to_string())
+                .unwrap_or_default(),
         }
         .into());
     }
@@ -167,27 +163,6 @@ fn is_terminal(resource: &Value) -> bool {
                 .iter()
                 .any(|terminal| state.eq_ignore_ascii_case(terminal))
         })
-}
-
-fn accepted_without_waiting(
-    context: &Context,
-    operation: Option<&Operation>,
-    accepted: &Value,
-) -> Result<(), Error> {
-    let url = operation.map(|operation| operation.url.to_string());
-    context
-        .status
-        .info("Accepted; not waiting (--no-wait). The operation goes on in Azure.");
-    match context.printer.format() {
-        OutputFormat::Json => context.printer.json(&json!({
-            "operation": url,
-            "resource": accepted,
-        })),
-        OutputFormat::Table => match url {
-            Some(url) => context.printer.text(&format!("{url}\n")),
-            None => Ok(()),
-        },
-    }
 }
 
 /// Prints the requests a create would send, and sends none, not even a token request. Each is

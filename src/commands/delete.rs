@@ -8,12 +8,13 @@ use std::time::Instant;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::arm::operation::{self, Operation};
+use crate::arm::operation::Operation;
 use crate::arm::write::{self, Written};
 use crate::cli::{DeleteArgs, OutputFormat};
 use crate::error::Error;
 use crate::target::ConnectionRef;
 
+use super::lro::{self, Accepted, Followed};
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
@@ -38,7 +39,7 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
         }
         Err(error) => return Err(error.into()),
     };
-    let (operation, first_delay) = match written {
+    let accepted = match written {
         Written::Gone => {
             // A typo in any part of the address must not read as "nothing to delete".
             missing::check_database(&client, &target.database).await?;
@@ -47,7 +48,7 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
                 target.name,
                 target.database.display()
             ));
-            return outcome(context, &id, "absent", None);
+            return outcome(context, &id, "absent");
         }
         Written::Deleted => {
             context.status.info(&format!(
@@ -55,44 +56,22 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
                 target.name,
                 target.database.display()
             ));
-            return outcome(context, &id, "deleted", None);
+            return outcome(context, &id, "deleted");
         }
         Written::Applied(_) => {
             context
                 .status
                 .info("The answer to the DELETE was lost, but Azure is deleting it; following the connection");
-            (Some(Operation::until_gone(&url)), None)
+            Accepted::applied(&target, "DELETE", &url, Operation::until_gone(&url))
         }
         Written::Answered(response) => {
-            let operation = match Operation::from_response(&client, &response)
-                .map_err(|error| super::unfollowable("DELETE", &target, true, error))?
-            {
-                Some(operation) => Some(operation),
-                None if response.status == StatusCode::ACCEPTED => {
-                    Some(Operation::until_gone(&url))
-                }
-                None => None,
-            };
-            (operation, response.retry_after())
+            let otherwise =
+                (response.status == StatusCode::ACCEPTED).then(|| Operation::until_gone(&url));
+            Accepted::answered(&client, &target, "DELETE", &url, &response, otherwise)?
         }
     };
-    if args.wait.no_wait {
-        context
-            .status
-            .info("Accepted; not waiting (--no-wait). The deletion goes on in Azure.");
-        let operation_url = operation.map(|o| o.url.to_string());
-        if context.printer.format() == OutputFormat::Table {
-            if let Some(url) = &operation_url {
-                context.printer.text(&format!("{url}\n"))?;
-            }
-            return Ok(());
-        }
-        return outcome(context, &id, "accepted", operation_url.as_deref());
-    }
-    if let Some(operation) = &operation {
-        operation::wait(&client, operation, first_delay, &context.status)
-            .await
-            .map_err(|error| error.started_by("DELETE", &url))?;
+    if lro::follow(context, &client, &accepted, args.wait.no_wait).await? == Followed::NotWaited {
+        return Ok(());
     }
     context.status.info(&format!(
         "Deleted data connection `{}` from `{}` in {}",
@@ -100,20 +79,15 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
         target.database.display(),
         crate::duration::display(started.elapsed())
     ));
-    outcome(context, &id, "deleted", None)
+    outcome(context, &id, "deleted")
 }
 
 /// In JSON mode, what happened; in table mode the stderr message says it all.
-fn outcome(
-    context: &Context,
-    id: &str,
-    result: &str,
-    operation: Option<&str>,
-) -> Result<(), Error> {
+fn outcome(context: &Context, id: &str, result: &str) -> Result<(), Error> {
     if context.printer.format() == OutputFormat::Json {
         context
             .printer
-            .json(&json!({"id": id, "result": result, "operation": operation}))?;
+            .json(&json!({"id": id, "result": result, "operation": null}))?;
     }
     Ok(())
 }
