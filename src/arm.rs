@@ -286,7 +286,8 @@ impl ArmClient {
                 .cancel
                 .guard(self.request(&method, url, body.as_deref(), auxiliary))
                 .await
-                .map_err(|stop| ArmError::stopped(stop, Some(shown()), false))??;
+                // Nothing of this attempt was sent yet.
+                .map_err(|stop| ArmError::stopped(stop, None, false))??;
             let request = request
                 .build()
                 .map_err(|e| transport_error(TransportError::Http(e)))?;
@@ -296,7 +297,9 @@ impl ArmClient {
                 .cancel
                 .guard(crate::transport::execute(&self.http, request, MAX_ARM_BODY))
                 .await
-                .map_err(|stop| ArmError::stopped(stop, Some(shown()), is_write))?;
+                // Only a write starts something in Azure; a read (a list page, a status poll)
+                // is named by its caller, which knows the write behind it.
+                .map_err(|stop| ArmError::stopped(stop, is_write.then(shown), is_write))?;
             let delay = match answer {
                 Ok(answer) if answer.status.is_success() => {
                     self.trace.response(
@@ -371,7 +374,8 @@ impl ArmClient {
             self.cancel
                 .sleep(delay)
                 .await
-                .map_err(|stop| ArmError::stopped(stop, Some(shown()), false))?;
+                // The last attempt was refused or never connected: nothing was applied.
+                .map_err(|stop| ArmError::stopped(stop, None, false))?;
         }
     }
 

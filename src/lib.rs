@@ -41,7 +41,15 @@ pub fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
+            if error.use_stderr() {
+                // A usage error quotes the value given: shown like any other line, so that a
+                // pasted id cannot carry escapes or direction overrides to the terminal.
+                use std::io::Write;
+                let text = crate::scrub::terminal(&error.render().to_string());
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            } else {
+                let _ = error.print();
+            }
             // clap uses 2 for usage errors and 0 for --help/--version, as we do.
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(2));
         }

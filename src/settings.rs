@@ -171,7 +171,7 @@ pub fn credentials(global: &GlobalArgs, environment: &Environment) -> Result<Cre
         .into());
     }
     for tenant in &aux_tenants {
-        check_tenant("--aux-tenant", tenant)?;
+        check_tenant("--aux-tenant/ADXCONN_AUX_TENANTS", tenant)?;
     }
     let secret = client_secret(global, environment, !aux_tenants.is_empty())?;
     let mut aux_tokens = Vec::new();
@@ -200,7 +200,8 @@ pub fn credentials(global: &GlobalArgs, environment: &Environment) -> Result<Cre
         check_client_id(client_id)?;
     }
     if let Some(tenant) = &global.tenant {
-        check_tenant("--tenant", tenant)?;
+        // The value may come from the flag or from the variable: name both.
+        check_tenant("--tenant/AZURE_TENANT_ID", tenant)?;
     }
     let sign_in = match (
         &environment.access_token,

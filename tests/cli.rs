@@ -130,10 +130,16 @@ fn a_bad_name_is_refused_with_the_rule() {
 
 #[test]
 fn operation_and_a_connection_together_are_refused() {
-    adxconn(&["wait", "--operation", "https://management.azure.com/x", "-n", "c"])
-        .assert()
-        .code(2)
-        .stderr_eq(file!["snapshots/wait-operation-and-name.stderr.txt"]);
+    adxconn(&[
+        "wait",
+        "--operation",
+        "https://management.azure.com/x",
+        "-n",
+        "c",
+    ])
+    .assert()
+    .code(2)
+    .stderr_eq(file!["snapshots/wait-operation-and-name.stderr.txt"]);
 }
 
 #[test]

@@ -61,8 +61,7 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         }
         Written::Gone | Written::Deleted => unreachable_gone()?,
     };
-    if lro::follow(context, &client, &accepted, write.wait.no_wait).await? == Followed::NotWaited
-    {
+    if lro::follow(context, &client, &accepted, write.wait.no_wait).await? == Followed::NotWaited {
         return Ok(());
     }
     let resource = client

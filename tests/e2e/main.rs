@@ -7,6 +7,8 @@ mod auth;
 mod create;
 mod cross_tenant;
 mod errors;
+mod hostile_input;
+mod hostile_network;
 mod inputs;
 mod lifecycle;
 mod reliability;

@@ -280,3 +280,32 @@ fn assert_no_secrets(run: &Run, secrets: &[String]) {
         );
     }
 }
+
+impl TestEnv {
+    /// [`TestEnv::command`] run through `sh` under `ulimit -v kib` (address space, in KiB), with
+    /// the same pinned environment: a run that buffers without bound fails instead of growing.
+    pub fn command_with_memory_limit<S: AsRef<str>>(&self, kib: u64, args: &[S]) -> Command {
+        let pinned = self.command(args);
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
+            .arg(pinned.get_program())
+            .args(pinned.get_args());
+        for (key, value) in pinned.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        command.stdin(Stdio::null());
+        command
+    }
+
+    /// Fails the test if a run of a command built by this environment (spawned by the test
+    /// itself) leaked a secret or token, as [`TestEnv::run`] checks for its own runs.
+    #[track_caller]
+    pub fn assert_no_secrets(&self, run: &Run) {
+        assert_no_secrets(run, &self.secrets());
+    }
+}
