@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
@@ -23,6 +25,7 @@ pub use error::{ApiError, ArmError};
 use crate::auth::{Auxiliary, Credential};
 use crate::interrupt::Cancel;
 use crate::transport::{TransportError, MAX_ARM_BODY};
+use crate::wire::Page;
 
 /// The header that carries tokens for the tenants of linked (source) resources.
 const AUXILIARY_HEADER: &str = "x-ms-authorization-auxiliary";
@@ -73,21 +76,32 @@ impl Response {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
-    /// The body as JSON; an empty body is `null`.
-    pub fn json(&self, what: &str) -> Result<Value, ArmError> {
-        if self.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
-        }
-        serde_json::from_slice(&self.body).map_err(|e| ArmError::Decode {
+    /// The body read as `T` (a wire type); an empty body reads as `null`, which most types
+    /// refuse, so "200 with no body" is a clear error naming `what`.
+    pub fn decode<T: DeserializeOwned>(&self, what: &str) -> Result<T, ArmError> {
+        let decode_error = |problem: String| ArmError::Decode {
             what: what.to_string(),
-            problem: e.to_string(),
-        })
+            problem,
+        };
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return T::deserialize(Value::Null)
+                .map_err(|_| decode_error("the answer was empty, not a JSON object".into()));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| decode_error(e.to_string()))
     }
 
     /// `Retry-After` in seconds (ARM sends integers; an HTTP-date is ignored).
     pub fn retry_after(&self) -> Option<Duration> {
         retry_after(&self.headers)
     }
+}
+
+/// A request body as JSON: what `put` sends and `planned` shows, from the same wire value.
+pub fn to_json(body: &impl Serialize) -> Result<Value, ArmError> {
+    serde_json::to_value(body).map_err(|e| ArmError::Decode {
+        what: "the request body".into(),
+        problem: e.to_string(),
+    })
 }
 
 /// What stands for a token in a planned request.
@@ -100,37 +114,6 @@ pub struct Planned {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
-}
-
-/// One page of an ARM collection: `{"value": [...], "nextLink": "..."}`.
-#[derive(Debug, Default)]
-pub struct Page {
-    pub items: Vec<Value>,
-    pub next_link: Option<String>,
-}
-
-impl Page {
-    /// Reads a page; `value` may be missing or `null` (an empty page), anything else is an error.
-    pub fn parse(body: &[u8]) -> Result<Page, ArmError> {
-        let decode = |problem: &str| ArmError::Decode {
-            what: "a list page".into(),
-            problem: problem.to_string(),
-        };
-        let page: Value = serde_json::from_slice(body).map_err(|e| decode(&e.to_string()))?;
-        if !page.is_object() {
-            return Err(decode("it is not a JSON object"));
-        }
-        let items = match page.get("value") {
-            Some(Value::Array(values)) => values.clone(),
-            None | Some(Value::Null) => Vec::new(),
-            Some(_) => return Err(decode("`value` is not an array")),
-        };
-        let next_link = match page.get("nextLink") {
-            Some(Value::String(link)) if !link.is_empty() => Some(link.clone()),
-            _ => None,
-        };
-        Ok(Page { items, next_link })
-    }
 }
 
 pub struct ArmClient {
@@ -180,8 +163,9 @@ impl ArmClient {
         self.send(Method::GET, url, None, true).await
     }
 
-    pub async fn put(&self, url: &Url, body: &Value) -> Result<Response, ArmError> {
-        self.send(Method::PUT, url, Some(body), true).await
+    pub async fn put(&self, url: &Url, body: &impl Serialize) -> Result<Response, ArmError> {
+        let body = to_json(body)?;
+        self.send(Method::PUT, url, Some(&body), true).await
     }
 
     pub async fn delete(&self, url: &Url) -> Result<Response, ArmError> {
@@ -191,7 +175,7 @@ impl ArmClient {
     /// GETs a collection and follows `nextLink` until it ends. A link already followed, more
     /// than `MAX_PAGES` pages or more than `MAX_LIST_ITEMS` items end it with an error: a
     /// server cannot keep adxconn reading forever.
-    pub async fn list(&self, url: &Url) -> Result<Vec<Value>, ArmError> {
+    pub async fn list<T: DeserializeOwned>(&self, url: &Url) -> Result<Vec<T>, ArmError> {
         let unbounded = |problem: String| ArmError::Decode {
             what: "the list".into(),
             problem,
@@ -209,8 +193,8 @@ impl ArmClient {
             if followed.len() > MAX_PAGES {
                 return Err(unbounded(format!("it did not end after {MAX_PAGES} pages")));
             }
-            let page = Page::parse(&self.get(&url).await?.body)?;
-            items.extend(page.items);
+            let page: Page<T> = self.get(&url).await?.decode("a list page")?;
+            items.extend(page.value);
             if items.len() > MAX_LIST_ITEMS {
                 return Err(unbounded(format!(
                     "it holds more than {MAX_LIST_ITEMS} items; a database has far fewer data connections"

@@ -1,143 +1,111 @@
-//! What the user asked to create: per-kind flags checked and turned into the ARM request body.
+//! What the user asked to create: per-kind flags checked and turned into the wire value of the
+//! data connection that the PUT carries.
 //!
 //! The body follows `DataConnection` in the Microsoft.Kusto 2025-02-14 swagger: `location`,
 //! `kind` and the kind's `properties`. Only what the user set is sent, plus what ARM requires
 //! (the source ids and the consumer group); defaults such as `compression: None` are ARM's to
 //! apply, so the request says exactly what was asked.
 
-use serde_json::{json, Map, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::cli::{
-    BlobEventType, Compression, CreateEventGridArgs, CreateEventHubArgs, CreateIotHubArgs,
-    DatabaseRouting, IngestionArgs,
-};
+use crate::cli::{self, CreateEventGridArgs, CreateEventHubArgs, CreateIotHubArgs, IngestionArgs};
 use crate::error::InputError;
 use crate::resource_id::ResourceId;
 use crate::target::ConnectionRef;
 use crate::text::shorten;
-
-/// The data-connection kinds adxconn creates; the spelling is ARM's `kind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    IotHub,
-    EventHub,
-    EventGrid,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::IotHub => "IotHub",
-            Kind::EventHub => "EventHub",
-            Kind::EventGrid => "EventGrid",
-        }
-    }
-
-    /// Formats the kind takes. The swagger shares one enum, but the Event Hubs and IoT Hub docs
-    /// rule out RAW; AZMONSTREAM (new in 2025-02-14) is sent wherever asked and left to ARM.
-    fn accepts_format(self, format: &str) -> bool {
-        DATA_FORMATS.contains(&format) && !(format == "RAW" && self != Kind::EventGrid)
-    }
-}
-
-/// The `dataFormat` values of api-version 2025-02-14, in the spec's spelling.
-pub const DATA_FORMATS: [&str; 17] = [
-    "MULTIJSON",
-    "JSON",
-    "CSV",
-    "TSV",
-    "SCSV",
-    "SOHSV",
-    "PSV",
-    "TXT",
-    "RAW",
-    "SINGLEJSON",
-    "AVRO",
-    "TSVE",
-    "PARQUET",
-    "ORC",
-    "APACHEAVRO",
-    "W3CLOGFILE",
-    "AZMONSTREAM",
-];
+use crate::wire::{
+    BlobStorageEventType, Compression, DataConnection, DataFormat, DatabaseRouting,
+    EventGridProperties, EventHubProperties, IotHubProperties, Kind, Properties,
+};
 
 /// A checked request to create one data connection.
 #[derive(Debug, Clone)]
 pub struct ConnectionSpec {
     pub target: ConnectionRef,
-    pub kind: Kind,
     /// `--location`; `None` means "the cluster's", read before the PUT.
     pub location: Option<String>,
-    pub properties: Map<String, Value>,
+    /// `kind` and the properties to send.
+    pub properties: Properties,
+}
+
+/// The flags every kind shares, checked.
+#[derive(Default)]
+struct Ingestion {
+    table_name: Option<String>,
+    mapping_rule_name: Option<String>,
+    data_format: Option<DataFormat>,
+    event_system_properties: Option<Vec<String>>,
+    database_routing: Option<DatabaseRouting>,
+    retrieval_start_date: Option<String>,
+    location: Option<String>,
 }
 
 impl ConnectionSpec {
     /// The PUT body; `location` is the resolved region (or `None` to leave it out).
-    pub fn body(&self, location: Option<&str>) -> Value {
-        let mut body = Map::new();
-        if let Some(location) = location {
-            body.insert("location".into(), json!(location));
-        }
-        body.insert("kind".into(), json!(self.kind.as_str()));
-        body.insert("properties".into(), Value::Object(self.properties.clone()));
-        Value::Object(body)
+    pub fn body(&self, location: Option<&str>) -> DataConnection {
+        let mut body = DataConnection::new(self.properties.clone());
+        body.location = location.map(str::to_string);
+        body
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.properties.kind()
     }
 
     pub fn iothub(args: &CreateIotHubArgs) -> Result<ConnectionSpec, InputError> {
-        let target = args.target.connection();
-        let mut properties = Map::new();
         let hub = resource_id("--iothub-id", &args.iothub_id, "Microsoft.Devices/IotHubs")?;
-        properties.insert("iotHubResourceId".into(), json!(hub.as_str()));
-        properties.insert(
-            "consumerGroup".into(),
-            json!(consumer_group(&args.consumer_group)?),
-        );
-        properties.insert(
-            "sharedAccessPolicyName".into(),
-            json!(simple_name(
-                "--shared-access-policy",
-                &args.shared_access_policy,
-                64
-            )?),
-        );
-        let location = ingestion(&mut properties, &args.ingestion, Kind::IotHub)?;
+        let consumer_group = consumer_group(&args.consumer_group)?;
+        let policy = simple_name("--shared-access-policy", &args.shared_access_policy, 64)?;
+        let ingestion = ingestion(&args.ingestion, &Kind::IotHub)?;
+        let properties = IotHubProperties {
+            iot_hub_resource_id: Some(hub.to_string()),
+            consumer_group: Some(consumer_group),
+            shared_access_policy_name: Some(policy),
+            table_name: ingestion.table_name,
+            mapping_rule_name: ingestion.mapping_rule_name,
+            data_format: ingestion.data_format,
+            event_system_properties: ingestion.event_system_properties,
+            database_routing: ingestion.database_routing,
+            retrieval_start_date: ingestion.retrieval_start_date,
+            ..IotHubProperties::default()
+        };
         Ok(ConnectionSpec {
-            target,
-            kind: Kind::IotHub,
-            location,
-            properties,
+            target: args.target.connection(),
+            location: ingestion.location,
+            properties: Properties::IotHub(properties),
         })
     }
 
     pub fn eventhub(args: &CreateEventHubArgs) -> Result<ConnectionSpec, InputError> {
         let target = args.target.connection();
-        let mut properties = Map::new();
         let hub = resource_id(
             "--eventhub-id",
             &args.eventhub_id,
             "Microsoft.EventHub/namespaces/eventhubs",
         )?;
-        properties.insert("eventHubResourceId".into(), json!(hub.as_str()));
-        properties.insert(
-            "consumerGroup".into(),
-            json!(consumer_group(&args.consumer_group)?),
-        );
-        let location = ingestion(&mut properties, &args.ingestion, Kind::EventHub)?;
-        if let Some(compression) = args.compression {
-            let value = match compression {
-                Compression::None => "None",
-                Compression::Gzip => "GZip",
-            };
-            properties.insert("compression".into(), json!(value));
-        }
-        managed_identity(&mut properties, args.managed_identity.as_deref(), &target)?;
+        let consumer_group = consumer_group(&args.consumer_group)?;
+        let ingestion = ingestion(&args.ingestion, &Kind::EventHub)?;
+        let properties = EventHubProperties {
+            event_hub_resource_id: Some(hub.to_string()),
+            consumer_group: Some(consumer_group),
+            table_name: ingestion.table_name,
+            mapping_rule_name: ingestion.mapping_rule_name,
+            data_format: ingestion.data_format,
+            event_system_properties: ingestion.event_system_properties,
+            database_routing: ingestion.database_routing,
+            retrieval_start_date: ingestion.retrieval_start_date,
+            compression: args.compression.map(Compression::from),
+            managed_identity_resource_id: managed_identity(
+                args.managed_identity.as_deref(),
+                &target,
+            )?,
+            ..EventHubProperties::default()
+        };
         Ok(ConnectionSpec {
             target,
-            kind: Kind::EventHub,
-            location,
-            properties,
+            location: ingestion.location,
+            properties: Properties::EventHub(properties),
         })
     }
 
@@ -160,87 +128,113 @@ impl ConnectionSpec {
                 );
             }
         }
-        let mut properties = Map::new();
         let storage = resource_id(
             "--storage-account-id",
             &args.storage_account_id,
             "Microsoft.Storage/storageAccounts",
         )?;
-        properties.insert("storageAccountResourceId".into(), json!(storage.as_str()));
         let hub = resource_id(
             "--eventhub-id",
             &args.eventhub_id,
             "Microsoft.EventHub/namespaces/eventhubs",
         )?;
-        properties.insert("eventHubResourceId".into(), json!(hub.as_str()));
-        properties.insert(
-            "consumerGroup".into(),
-            json!(consumer_group(&args.consumer_group)?),
-        );
-        if let Some(grid) = &args.event_grid_id {
-            let grid = ResourceId::parse_extension(grid, "Microsoft.EventGrid/eventSubscriptions")
-                .map_err(|problem| {
-                    InputError::new("--event-grid-id", problem)
-                        .hint("expected the resource id of an Event Grid subscription")
-                })?;
-            properties.insert("eventGridResourceId".into(), json!(grid.as_str()));
-        }
-        let location = ingestion(&mut properties, &args.ingestion, Kind::EventGrid)?;
-        if let Some(ignore) = args.ignore_first_record {
-            properties.insert("ignoreFirstRecord".into(), json!(ignore));
-        }
-        if let Some(event_type) = args.blob_event_type {
-            let value = match event_type {
-                BlobEventType::Created => "Microsoft.Storage.BlobCreated",
-                BlobEventType::Renamed => "Microsoft.Storage.BlobRenamed",
-            };
-            properties.insert("blobStorageEventType".into(), json!(value));
-        }
-        managed_identity(&mut properties, args.managed_identity.as_deref(), &target)?;
+        let consumer_group = consumer_group(&args.consumer_group)?;
+        let grid = match &args.event_grid_id {
+            Some(grid) => Some(
+                ResourceId::parse_extension(grid, "Microsoft.EventGrid/eventSubscriptions")
+                    .map_err(|problem| {
+                        InputError::new("--event-grid-id", problem)
+                            .hint("expected the resource id of an Event Grid subscription")
+                    })?
+                    .to_string(),
+            ),
+            None => None,
+        };
+        let ingestion = ingestion(&args.ingestion, &Kind::EventGrid)?;
+        let properties = EventGridProperties {
+            storage_account_resource_id: Some(storage.to_string()),
+            event_hub_resource_id: Some(hub.to_string()),
+            consumer_group: Some(consumer_group),
+            event_grid_resource_id: grid,
+            table_name: ingestion.table_name,
+            mapping_rule_name: ingestion.mapping_rule_name,
+            data_format: ingestion.data_format,
+            database_routing: ingestion.database_routing,
+            ignore_first_record: args.ignore_first_record,
+            blob_storage_event_type: args.blob_event_type.map(BlobStorageEventType::from),
+            managed_identity_resource_id: managed_identity(
+                args.managed_identity.as_deref(),
+                &target,
+            )?,
+            ..EventGridProperties::default()
+        };
         Ok(ConnectionSpec {
             target,
-            kind: Kind::EventGrid,
-            location,
-            properties,
+            location: ingestion.location,
+            properties: Properties::EventGrid(properties),
         })
     }
 }
 
-/// The flags every kind shares; returns `--location`.
-fn ingestion(
-    properties: &mut Map<String, Value>,
-    args: &IngestionArgs,
-    kind: Kind,
-) -> Result<Option<String>, InputError> {
-    if let Some(table) = &args.table {
-        properties.insert("tableName".into(), json!(entity_name("--table", table)?));
+impl From<cli::Compression> for Compression {
+    fn from(compression: cli::Compression) -> Self {
+        match compression {
+            cli::Compression::None => Compression::None,
+            cli::Compression::Gzip => Compression::GZip,
+        }
     }
-    if let Some(mapping) = &args.mapping {
-        properties.insert(
-            "mappingRuleName".into(),
-            json!(entity_name("--mapping", mapping)?),
-        );
+}
+
+impl From<cli::BlobEventType> for BlobStorageEventType {
+    fn from(event_type: cli::BlobEventType) -> Self {
+        match event_type {
+            cli::BlobEventType::Created => BlobStorageEventType::BlobCreated,
+            cli::BlobEventType::Renamed => BlobStorageEventType::BlobRenamed,
+        }
     }
-    if let Some(format) = &args.data_format {
-        properties.insert("dataFormat".into(), json!(data_format(format, kind)?));
+}
+
+impl From<cli::DatabaseRouting> for DatabaseRouting {
+    fn from(routing: cli::DatabaseRouting) -> Self {
+        match routing {
+            cli::DatabaseRouting::Single => DatabaseRouting::Single,
+            cli::DatabaseRouting::Multi => DatabaseRouting::Multi,
+        }
     }
-    if let Some(list) = &args.event_system_properties {
-        properties.insert(
-            "eventSystemProperties".into(),
-            json!(event_system_properties(list)?),
-        );
-    }
-    if let Some(routing) = args.database_routing {
-        let value = match routing {
-            DatabaseRouting::Single => "Single",
-            DatabaseRouting::Multi => "Multi",
-        };
-        properties.insert("databaseRouting".into(), json!(value));
-    }
-    if let Some(date) = &args.retrieval_start_date {
-        properties.insert("retrievalStartDate".into(), json!(rfc3339(date)?));
-    }
-    args.location.as_deref().map(location_name).transpose()
+}
+
+/// The flags every kind shares, checked for `kind`.
+fn ingestion(args: &IngestionArgs, kind: &Kind) -> Result<Ingestion, InputError> {
+    let owned = |text: &str| text.to_string();
+    Ok(Ingestion {
+        table_name: args
+            .table
+            .as_deref()
+            .map(|table| entity_name("--table", table).map(owned))
+            .transpose()?,
+        mapping_rule_name: args
+            .mapping
+            .as_deref()
+            .map(|mapping| entity_name("--mapping", mapping).map(owned))
+            .transpose()?,
+        data_format: args
+            .data_format
+            .as_deref()
+            .map(|format| data_format(format, kind))
+            .transpose()?,
+        event_system_properties: args
+            .event_system_properties
+            .as_deref()
+            .map(event_system_properties)
+            .transpose()?,
+        database_routing: args.database_routing.map(DatabaseRouting::from),
+        retrieval_start_date: args
+            .retrieval_start_date
+            .as_deref()
+            .map(|date| rfc3339(date).map(owned))
+            .transpose()?,
+        location: args.location.as_deref().map(location_name).transpose()?,
+    })
 }
 
 fn resource_id(flag: &str, text: &str, expected_type: &str) -> Result<ResourceId, InputError> {
@@ -251,19 +245,14 @@ fn resource_id(flag: &str, text: &str, expected_type: &str) -> Result<ResourceId
     })
 }
 
-/// `--managed-identity`: sets `managedIdentityResourceId` when given.
+/// `--managed-identity`: `managedIdentityResourceId` when given.
 fn managed_identity(
-    properties: &mut Map<String, Value>,
     identity: Option<&str>,
     target: &ConnectionRef,
-) -> Result<(), InputError> {
-    if let Some(identity) = identity {
-        properties.insert(
-            "managedIdentityResourceId".into(),
-            json!(identity_id(identity, target)?),
-        );
-    }
-    Ok(())
+) -> Result<Option<String>, InputError> {
+    identity
+        .map(|identity| identity_id(identity, target))
+        .transpose()
 }
 
 /// `system` is the cluster's own identity, named by the cluster's resource id; otherwise a
@@ -297,15 +286,15 @@ fn identity_id(text: &str, target: &ConnectionRef) -> Result<String, InputError>
 }
 
 /// Event Hubs consumer groups: `$Default`, or 1–50 letters, digits, `.`, `_`, `-`.
-fn consumer_group(text: &str) -> Result<&str, InputError> {
+fn consumer_group(text: &str) -> Result<String, InputError> {
     if text == "$Default" {
-        return Ok(text);
+        return Ok(text.to_string());
     }
     simple_name("--consumer-group", text, 50)
 }
 
 /// Names of Azure sub-resources (policies, consumer groups): letters, digits, `.`, `_`, `-`.
-fn simple_name<'a>(flag: &str, text: &'a str, max: usize) -> Result<&'a str, InputError> {
+fn simple_name(flag: &str, text: &str, max: usize) -> Result<String, InputError> {
     let length = text.chars().count();
     if length == 0 || length > max {
         return Err(InputError::new(
@@ -325,7 +314,7 @@ fn simple_name<'a>(flag: &str, text: &'a str, max: usize) -> Result<&'a str, Inp
             ),
         ));
     }
-    Ok(text)
+    Ok(text.to_string())
 }
 
 /// Kusto table and mapping names: letters, digits, `_`, `-`, `.` and inner spaces, up to 1024.
@@ -358,36 +347,43 @@ fn entity_name<'a>(flag: &str, text: &'a str) -> Result<&'a str, InputError> {
     Ok(text)
 }
 
-fn data_format(text: &str, kind: Kind) -> Result<&'static str, InputError> {
-    let upper = text.to_ascii_uppercase();
-    let canonical = DATA_FORMATS.iter().find(|format| **format == upper);
-    match canonical {
-        Some(format) if kind.accepts_format(format) => Ok(format),
-        Some(format) => Err(InputError::new(
-            "--data-format",
-            format!("{} connections do not take `{format}`", kind.as_str()),
-        )
-        .hint("RAW is for Event Grid (blob) connections only")),
-        None => Err(InputError::new(
-            "--data-format",
-            format!("`{}` is not a data format", shorten(text)),
-        )
-        .hint(format!(
-            "use one of: {}",
-            DATA_FORMATS
-                .iter()
-                .filter(|format| kind.accepts_format(format))
-                .map(|format| format.to_ascii_lowercase())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+/// Formats a kind takes. The swagger shares one enum, but the Event Hubs and IoT Hub docs rule
+/// out RAW; AZMONSTREAM (new in 2025-02-14) is sent wherever asked and left to ARM.
+fn accepts_format(kind: &Kind, format: &DataFormat) -> bool {
+    format.is_known() && !(*format == DataFormat::Raw && *kind != Kind::EventGrid)
+}
+
+fn data_format(text: &str, kind: &Kind) -> Result<DataFormat, InputError> {
+    let format = DataFormat::parse(text);
+    if accepts_format(kind, &format) {
+        return Ok(format);
     }
+    if format.is_known() {
+        return Err(InputError::new(
+            "--data-format",
+            format!("{kind} connections do not take `{format}`"),
+        )
+        .hint("RAW is for Event Grid (blob) connections only"));
+    }
+    Err(InputError::new(
+        "--data-format",
+        format!("`{}` is not a data format", shorten(text)),
+    )
+    .hint(format!(
+        "use one of: {}",
+        DataFormat::NAMES
+            .iter()
+            .filter(|name| accepts_format(kind, &DataFormat::parse(name)))
+            .map(|name| name.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
 }
 
 /// A comma-separated list. Values are not checked against a list: the service's allowed set has
 /// changed before (azure-rest-api-specs#21553), and ARM is the authority.
-fn event_system_properties(text: &str) -> Result<Vec<&str>, InputError> {
-    let values: Vec<&str> = text.split(',').map(str::trim).collect();
+fn event_system_properties(text: &str) -> Result<Vec<String>, InputError> {
+    let values: Vec<String> = text.split(',').map(|v| v.trim().to_string()).collect();
     if let Some(bad) = values.iter().find(|value| {
         value.is_empty()
             || value.len() > 128
@@ -439,6 +435,7 @@ fn location_name(text: &str) -> Result<String, InputError> {
 #[cfg(test)]
 mod tests {
     use clap::Parser;
+    use serde_json::{json, Map, Value};
 
     use super::*;
     use crate::cli::{Cli, Command, CreateCommand};
@@ -455,7 +452,7 @@ mod tests {
             CreateCommand::Eventgrid(args) => ConnectionSpec::eventgrid(args),
         }
         .unwrap();
-        spec.body(spec.location.as_deref())
+        serde_json::to_value(spec.body(spec.location.as_deref())).unwrap()
     }
 
     /// `parameters.parameters` of an official example (the PUT body).
@@ -650,13 +647,16 @@ mod tests {
     #[test]
     fn data_formats_are_case_insensitive_and_per_kind() {
         assert_eq!(
-            data_format("multiJson", Kind::EventHub).unwrap(),
-            "MULTIJSON"
+            data_format("multiJson", &Kind::EventHub).unwrap(),
+            DataFormat::MultiJson
         );
-        assert_eq!(data_format("raw", Kind::EventGrid).unwrap(), "RAW");
-        assert!(data_format("raw", Kind::IotHub).is_err());
-        assert!(data_format("raw", Kind::EventHub).is_err());
-        assert!(data_format("xml", Kind::EventHub).is_err());
+        assert_eq!(
+            data_format("raw", &Kind::EventGrid).unwrap(),
+            DataFormat::Raw
+        );
+        assert!(data_format("raw", &Kind::IotHub).is_err());
+        assert!(data_format("raw", &Kind::EventHub).is_err());
+        assert!(data_format("xml", &Kind::EventHub).is_err());
     }
 
     #[test]

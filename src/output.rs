@@ -9,6 +9,8 @@ use tabled::settings::Style;
 
 use crate::cli::OutputFormat;
 use crate::error::Error;
+use crate::tenancy::SourceTenant;
+use crate::wire::{DataConnection, Received};
 
 /// Progress and outcome messages on stderr.
 #[derive(Debug, Clone, Copy)]
@@ -56,19 +58,21 @@ impl Printer {
     }
 
     /// One data connection: the ARM resource as JSON, or a two-column table.
-    pub fn connection(&self, resource: &Value) -> Result<(), Error> {
+    pub fn connection(&self, view: &ConnectionView) -> Result<(), Error> {
         match self.format {
-            OutputFormat::Json => self.json(resource),
-            OutputFormat::Table => self.write(&details_table(resource)),
+            OutputFormat::Json => self.json(&view.to_json()),
+            OutputFormat::Table => self.write(&details_table(view)),
         }
     }
 
     /// Several data connections: a JSON array, or one row each.
-    pub fn connections(&self, resources: &[Value]) -> Result<(), Error> {
+    pub fn connections(&self, views: &[ConnectionView]) -> Result<(), Error> {
         match self.format {
-            OutputFormat::Json => self.json(&Value::Array(resources.to_vec())),
-            OutputFormat::Table if resources.is_empty() => Ok(()),
-            OutputFormat::Table => self.write(&list_table(resources)),
+            OutputFormat::Json => self.json(&Value::Array(
+                views.iter().map(ConnectionView::to_json).collect(),
+            )),
+            OutputFormat::Table if views.is_empty() => Ok(()),
+            OutputFormat::Table => self.write(&list_table(views)),
         }
     }
 
@@ -103,67 +107,93 @@ impl Printer {
     }
 }
 
-/// A field as text: `""`, `null` and `[]` (how ARM spells "unset") become nothing.
-fn field(value: Option<&Value>) -> String {
+/// A data connection as adxconn shows it: the ARM resource, and whose tenant its sources are
+/// in when that was looked up.
+#[derive(Debug, Clone)]
+pub struct ConnectionView {
+    pub connection: DataConnection,
+    /// The resource as ARM sent it, printed as is by `-o json`.
+    pub json: Value,
+    /// `None` when not looked up (then not shown).
+    pub source_tenant: Option<SourceTenant>,
+}
+
+impl ConnectionView {
+    pub fn new(received: Received<DataConnection>) -> ConnectionView {
+        ConnectionView {
+            connection: received.value,
+            json: received.json,
+            source_tenant: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_source_tenant(mut self, tenant: SourceTenant) -> ConnectionView {
+        self.source_tenant = Some(tenant);
+        self
+    }
+
+    /// The resource as ARM sent it, plus `"crossTenant": true|false|null` when looked up.
+    pub fn to_json(&self) -> Value {
+        let mut json = self.json.clone();
+        if let (Value::Object(object), Some(tenant)) = (&mut json, self.source_tenant) {
+            let cross = match tenant {
+                SourceTenant::Home => Value::Bool(false),
+                SourceTenant::Other => Value::Bool(true),
+                SourceTenant::Unknown => Value::Null,
+            };
+            object.insert("crossTenant".into(), cross);
+        }
+        json
+    }
+
+    /// `yes`, `no`, `?` when it could not be told, or nothing when not looked up.
+    fn cross_tenant(&self) -> &'static str {
+        match self.source_tenant {
+            Some(SourceTenant::Other) => "yes",
+            Some(SourceTenant::Home) => "no",
+            Some(SourceTenant::Unknown) => "?",
+            None => "",
+        }
+    }
+
+    /// The connection's own name (ARM names it `cluster/database/connection`).
+    pub fn short_name(&self) -> &str {
+        self.connection.short_name().unwrap_or_default()
+    }
+
+    /// The source messages are read from, shortened to the names that identify it.
+    fn source(&self) -> String {
+        let Some(id) = self.connection.message_source_id() else {
+            return String::new();
+        };
+        match crate::resource_id::ResourceId::parse(id) {
+            Ok(parsed) => parsed.names().join("/"),
+            Err(_) => id.to_string(),
+        }
+    }
+
+    fn state(&self) -> String {
+        self.connection
+            .provisioning_state()
+            .map(|state| state.to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// A JSON value as table text: arrays joined with `, `, objects as JSON.
+fn field(value: &Value) -> String {
     match value {
-        Some(Value::String(text)) => text.clone(),
-        Some(Value::Bool(flag)) => flag.to_string(),
-        Some(Value::Number(number)) => number.to_string(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| field(Some(item)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Some(Value::Object(_)) => value.map(Value::to_string).unwrap_or_default(),
-        Some(Value::Null) | None => String::new(),
-    }
-}
-
-/// ARM names a connection `cluster/database/connection`; people want the last part.
-pub fn short_name(resource: &Value) -> String {
-    let name = field(resource.get("name"));
-    name.rsplit('/').next().unwrap_or_default().to_string()
-}
-
-/// The source a connection reads from, shortened to the names that identify it.
-fn source(resource: &Value) -> String {
-    let properties = resource.get("properties");
-    let id_field = [
-        "iotHubResourceId",
-        "eventHubResourceId",
-        "eventHubResourceIdForManagedIdentity",
-        "cosmosDbAccountResourceId",
-    ]
-    .iter()
-    .find_map(|key| {
-        properties?
-            .get(*key)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-    });
-    let Some(id) = id_field else {
-        return String::new();
-    };
-    match crate::resource_id::ResourceId::parse(id) {
-        Ok(parsed) => parsed.names().join("/"),
-        Err(_) => id.to_string(),
-    }
-}
-
-/// `yes`, `no`, or `?` when the source's tenant could not be told.
-fn cross_tenant(resource: &Value) -> String {
-    match resource.get("crossTenant") {
-        Some(Value::Bool(true)) => "yes".into(),
-        Some(Value::Bool(false)) => "no".into(),
-        Some(_) => "?".into(),
-        None => String::new(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => items.iter().map(field).collect::<Vec<_>>().join(", "),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
 
 /// The `list` table.
-pub fn list_table(resources: &[Value]) -> String {
-    let mut builder = Builder::default();
-    builder.push_record([
+pub fn list_table(views: &[ConnectionView]) -> String {
+    let mut rows = vec![[
         "NAME",
         "KIND",
         "STATE",
@@ -172,48 +202,59 @@ pub fn list_table(resources: &[Value]) -> String {
         "CONSUMER GROUP",
         "TABLE",
         "FORMAT",
-    ]);
-    for resource in resources {
-        let property = |key: &str| field(resource.get("properties").and_then(|p| p.get(key)));
-        builder.push_record([
-            short_name(resource),
-            field(resource.get("kind")),
-            property("provisioningState"),
-            source(resource),
-            cross_tenant(resource),
-            property("consumerGroup"),
-            property("tableName"),
-            property("dataFormat"),
+    ]
+    .map(str::to_string)];
+    for view in views {
+        let connection = &view.connection;
+        rows.push([
+            view.short_name().to_string(),
+            connection.kind_name().to_string(),
+            view.state(),
+            view.source(),
+            view.cross_tenant().to_string(),
+            connection.consumer_group().unwrap_or_default().to_string(),
+            connection.table_name().unwrap_or_default().to_string(),
+            connection
+                .data_format()
+                .map(|format| format.to_string())
+                .unwrap_or_default(),
         ]);
     }
-    render(builder)
+    render(rows)
 }
 
 /// The `show` table: one row per set field.
-pub fn details_table(resource: &Value) -> String {
-    let mut builder = Builder::default();
-    let property = |key: &str| field(resource.get("properties").and_then(|p| p.get(key)));
-    builder.push_record(["name".to_string(), short_name(resource)]);
-    builder.push_record(["kind".to_string(), field(resource.get("kind"))]);
-    builder.push_record(["state".to_string(), property("provisioningState")]);
-    builder.push_record(["location".to_string(), field(resource.get("location"))]);
-    builder.push_record(["id".to_string(), field(resource.get("id"))]);
-    if resource.get("crossTenant").is_some() {
-        builder.push_record(["cross-tenant".to_string(), cross_tenant(resource)]);
+pub fn details_table(view: &ConnectionView) -> String {
+    let connection = &view.connection;
+    let text = |value: Option<&str>| value.unwrap_or_default().to_string();
+    let mut rows = vec![
+        ["name".to_string(), view.short_name().to_string()],
+        ["kind".to_string(), connection.kind_name().to_string()],
+        ["state".to_string(), view.state()],
+        ["location".to_string(), text(connection.location.as_deref())],
+        ["id".to_string(), text(connection.id.as_deref())],
+    ];
+    if view.source_tenant.is_some() {
+        rows.push(["cross-tenant".to_string(), view.cross_tenant().to_string()]);
     }
-    if let Some(Value::Object(properties)) = resource.get("properties") {
+    if let Ok(Value::Object(properties)) = serde_json::to_value(&connection.properties) {
         for (key, value) in properties {
-            let text = field(Some(value));
+            let text = field(&value);
             if key != "provisioningState" && !text.is_empty() {
-                builder.push_record([key.clone(), text]);
+                rows.push([key, text]);
             }
         }
     }
-    render(builder)
+    render(rows)
 }
 
-/// Plain columns, no borders, no trailing spaces: stable in snapshots and pipes.
-fn render(builder: Builder) -> String {
+/// Plain columns, no borders, no trailing spaces: stable in snapshots and pipes. Each cell is
+/// escaped before the columns are measured, so what a server sent cannot break the layout.
+fn render<const N: usize>(rows: Vec<[String; N]>) -> String {
+    let mut builder = Builder::default();
+    for row in rows {
+        builder.push_record(row.map(|cell| crate::scrub::cell(&cell)));
+    }
     let mut table = builder.build();
     table.with(Style::blank());
     let mut text = String::new();
@@ -244,14 +285,39 @@ mod tests {
                 "provisioningState": "Succeeded"
             }
         });
-        let table = list_table(std::slice::from_ref(&resource));
+        let view = ConnectionView::new(serde_json::from_value(resource).unwrap());
+        assert_eq!(
+            view.to_json()["properties"]["tableName"],
+            "",
+            "printed as received"
+        );
+        let table = list_table(std::slice::from_ref(&view));
         let row = table.lines().nth(1).unwrap();
         assert!(row.starts_with(" telemetry"), "{row}");
         assert!(row.contains("ns/hub"));
         assert!(!table.lines().any(|line| line.ends_with(' ')));
-        let details = details_table(&resource);
+        let details = details_table(&view);
         assert!(!details.contains("tableName"));
         assert!(!details.contains("eventSystemProperties"));
         assert!(details.contains("consumerGroup"));
+    }
+
+    #[test]
+    fn hostile_values_are_escaped_before_the_columns_are_laid_out() {
+        let view = ConnectionView::new(
+            serde_json::from_value(json!({
+                "name": "adx/db/a\u{1b}[2Jb\nc",
+                "kind": "EventHub",
+                "properties": {"consumerGroup": "x\ty", "provisioningState": "Succeeded"}
+            }))
+            .unwrap(),
+        );
+        let table = list_table(std::slice::from_ref(&view));
+        assert_eq!(table.lines().count(), 2, "{table}");
+        assert!(!table.contains('\u{1b}'));
+        let header = table.lines().next().unwrap();
+        let row = table.lines().nth(1).unwrap();
+        // Columns line up: KIND starts where the kind does.
+        assert_eq!(header.find("KIND"), row.find("EventHub"), "{table}");
     }
 }

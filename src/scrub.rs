@@ -70,6 +70,14 @@ pub fn terminal(text: &str) -> String {
     shown
 }
 
+/// One cell of a table: as [`terminal`], and newlines and tabs escaped too, so that a value
+/// from a server is one line and escaping happens before the columns are laid out.
+pub fn cell(text: &str) -> String {
+    terminal(text)
+        .replace('\n', "\\u{a}")
+        .replace('\t', "\\u{9}")
+}
+
 /// JSON text for stdout: secrets scrubbed, and the C1 controls and direction-changing
 /// characters that `serde_json` leaves raw written as `\uXXXX` escapes (the same string to a
 /// JSON reader; harmless to a terminal). They can only occur inside JSON strings.

@@ -7,33 +7,29 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
 use crate::arm::{ArmClient, ArmError};
 use crate::resource_id::ResourceId;
+use crate::wire::{DataConnection, Subscription};
 
 /// Subscriptions are their own resource provider with their own api-versions.
 const SUBSCRIPTIONS_API_VERSION: &str = "2022-12-01";
 
-/// The properties that name a connection's sources, across kinds.
-const SOURCE_PROPERTIES: [&str; 7] = [
-    "eventHubResourceId",
-    "iotHubResourceId",
-    "storageAccountResourceId",
-    "eventGridResourceId",
-    "eventHubResourceIdForManagedIdentity",
-    "storageAccountResourceIdForManagedIdentity",
-    "cosmosDbAccountResourceId",
-];
+/// Whose tenant a connection's sources are in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceTenant {
+    /// Every source is in the signed-in principal's tenant.
+    Home,
+    /// At least one source is in another tenant.
+    Other,
+    /// It could not be told (a subscription lookup failed).
+    Unknown,
+}
 
-/// The source ids a connection names (ignoring `""` and `null`).
-pub fn source_ids(resource: &Value) -> Vec<ResourceId> {
-    let Some(properties) = resource.get("properties") else {
-        return Vec::new();
-    };
-    SOURCE_PROPERTIES
-        .iter()
-        .filter_map(|key| properties.get(*key)?.as_str())
+/// The source ids a connection names, parsed (a value that is not a resource id is skipped).
+pub fn source_ids(connection: &DataConnection) -> Vec<ResourceId> {
+    connection
+        .source_ids()
+        .into_iter()
         .filter_map(|id| ResourceId::parse(id).ok())
         .collect()
 }
@@ -55,33 +51,27 @@ impl<'a> Tenancy<'a> {
         }
     }
 
-    /// Adds `"crossTenant": true|false` (or `null` when it could not be told) to a connection
-    /// of a cluster in `cluster_subscription` (whose tenant is ours: we reached the cluster).
+    /// Whose tenant the sources of a connection of a cluster in `cluster_subscription` are in
+    /// (the cluster's tenant is ours: we reached it).
     ///
-    /// Only a signal or the deadline is an error: a lookup that fails leaves the mark `null`.
-    pub async fn mark(
+    /// Only a signal or the deadline is an error: a lookup that fails makes it `Unknown`.
+    pub async fn source_tenant(
         &mut self,
-        resource: &mut Value,
+        connection: &DataConnection,
         cluster_subscription: &str,
-    ) -> Result<(), ArmError> {
-        let mut cross = Some(false);
-        for source in source_ids(resource)
+    ) -> Result<SourceTenant, ArmError> {
+        let mut tenant = SourceTenant::Home;
+        for source in source_ids(connection)
             .iter()
             .filter(|id| !id.subscription().eq_ignore_ascii_case(cluster_subscription))
         {
             match self.owns(source.subscription()).await? {
                 Some(true) => {}
-                Some(false) => {
-                    cross = Some(true);
-                    break;
-                }
-                None => cross = None,
+                Some(false) => return Ok(SourceTenant::Other),
+                None => tenant = SourceTenant::Unknown,
             }
         }
-        if let Value::Object(object) = resource {
-            object.insert("crossTenant".into(), cross.map_or(Value::Null, Value::Bool));
-        }
-        Ok(())
+        Ok(tenant)
     }
 
     async fn owns(&mut self, subscription: &str) -> Result<Option<bool>, ArmError> {
@@ -99,11 +89,10 @@ impl<'a> Tenancy<'a> {
         };
         let owned = match self.client.get(&url).await {
             Ok(response) => {
-                let tenant = response.json("the subscription").ok().and_then(|s| {
-                    s.get("tenantId")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                });
+                let tenant = response
+                    .decode::<Subscription>("the subscription")
+                    .ok()
+                    .and_then(|subscription| subscription.tenant_id);
                 match (tenant, &self.home) {
                     (Some(tenant), Some(home)) => Some(tenant.eq_ignore_ascii_case(home)),
                     _ => None,

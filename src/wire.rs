@@ -41,13 +41,29 @@ pub use properties::{
     EventHubProperties, EventHubWithManagedIdentityProperties, IotHubProperties,
 };
 pub use responses::{
-    CheckNameRequest, CheckNameResult, DataConnectionValidationListResult,
+    CheckNameRequest, CheckNameResult, Cluster, DataConnectionValidationListResult,
     DataConnectionValidationResult, ErrorDetail, ErrorResponse, OperationStatus, Page,
-    DATA_CONNECTION_TYPE,
+    Subscription, DATA_CONNECTION_TYPE,
 };
 
 /// A page of data connections (`DataConnectionListResult`).
 pub type DataConnectionList = Page<DataConnection>;
+
+/// A body as received: the typed value adxconn reads, and the JSON it was read from, which is
+/// what `-o json` prints (ARM's answer as sent, its `""`-for-unset quirks included).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Received<T> {
+    pub value: T,
+    pub json: serde_json::Value,
+}
+
+impl<'de, T: serde::de::DeserializeOwned> serde::Deserialize<'de> for Received<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let json = serde_json::Value::deserialize(deserializer)?;
+        let value = T::deserialize(&json).map_err(serde::de::Error::custom)?;
+        Ok(Received { value, json })
+    }
+}
 
 /// Reads an ARM date-time (RFC 3339, e.g. `2024-11-27T11:08:24.1414823Z`); `None` if it is
 /// not one.
@@ -224,7 +240,12 @@ mod tests {
         );
         let connection = read(r#"{"kind":"COSMOSDB"}"#);
         assert_eq!(connection.properties, Properties::empty(&Kind::CosmosDb));
-        assert!(serde_json::from_str::<DataConnection>(r#"{"properties":{}}"#).is_err());
+        // No kind: an unknown kind spelled "", kept readable (one odd item must not fail a
+        // list) and not written back.
+        let kindless = read(r#"{"kind":null,"properties":{"a":1}}"#);
+        assert_eq!(kindless.kind_name(), "");
+        assert!(!kindless.is_typed());
+        assert_eq!(write(&kindless), r#"{"properties":{"a":1}}"#);
         assert!(serde_json::from_str::<DataConnection>(r#"{"kind":7}"#).is_err());
         for name in Kind::NAMES {
             assert_eq!(Properties::read(name, None).kind_name(), *name);

@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
-use serde_json::Value;
 
 use crate::auth::AuthError;
 use crate::interrupt::Stop;
 use crate::transport::TransportError;
+use crate::wire::ErrorDetail;
 
 /// ARM's error envelope `{"error": {"code", "message"}}`, or what we could make of a body that
 /// is not one (a proxy's HTML page, an empty 503).
@@ -31,11 +31,12 @@ impl ApiError {
             .canonical_reason()
             .unwrap_or("error")
             .replace(' ', "");
-        let (code, message) = match serde_json::from_slice::<Value>(body) {
-            Ok(json) => {
-                parse_envelope(&json).unwrap_or_else(|| (reason, describe_body(headers, body)))
-            }
-            Err(_) => (reason, describe_body(headers, body)),
+        let (code, message) = match ErrorDetail::from_body(body) {
+            Some(detail) => (
+                detail.code.clone().unwrap_or(reason),
+                folded_message(&detail),
+            ),
+            None => (reason, describe_body(headers, body)),
         };
         ApiError {
             status,
@@ -46,26 +47,18 @@ impl ApiError {
     }
 }
 
-/// Reads `{"error": {"code", "message", "details": [...]}}` (also the bare `{"code","message"}`
-/// some endpoints send). Details are folded into the message, since they often hold the cause.
-fn parse_envelope(json: &Value) -> Option<(String, String)> {
-    let error = json.get("error").unwrap_or(json);
-    let code = error.get("code")?.as_str()?.to_string();
-    let mut message = error
-        .get("message")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    if let Some(Value::Array(details)) = error.get("details") {
-        for detail in details {
-            if let Some(text) = detail.get("message").and_then(Value::as_str) {
-                if !message.contains(text) {
-                    message.push_str(&format!("; {text}"));
-                }
+/// The message with its details' messages folded in, since they often hold the cause.
+fn folded_message(detail: &ErrorDetail) -> String {
+    let mut message = detail.message.clone().unwrap_or_default();
+    for text in detail.details.iter().filter_map(|d| d.message.as_deref()) {
+        if !message.contains(text) {
+            if !message.is_empty() {
+                message.push_str("; ");
             }
+            message.push_str(text);
         }
     }
-    Some((code, message))
+    message
 }
 
 /// A short, printable description of a non-JSON body.

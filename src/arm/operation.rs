@@ -12,10 +12,10 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use url::Url;
 
 use super::{ArmClient, ArmError, Response};
+use crate::wire::{DataConnection, ErrorDetail, OperationStatus, ProvisioningState};
 
 /// Polls that could not read the status (5xx, 429, dropped connections, after the client's own
 /// retries) before giving up. A failure to read the status is not a failed operation.
@@ -191,7 +191,7 @@ async fn poll(
         unreadable = 0;
         let state = match operation.protocol {
             Protocol::AsyncOperation => read_status(
-                &response.json("the operation status")?,
+                &response.decode("the operation status")?,
                 operation.url.as_str(),
             )?,
             Protocol::Location => {
@@ -202,13 +202,12 @@ async fn poll(
                 }
             }
             Protocol::ProvisioningState | Protocol::Absence => {
-                let resource = response.json("the resource")?;
+                let resource: DataConnection = response.decode("the resource")?;
+                // ARM: no provisioningState means Succeeded.
                 let provisioning = resource
-                    .pointer("/properties/provisioningState")
-                    .and_then(Value::as_str)
-                    // ARM: no provisioningState means Succeeded.
-                    .unwrap_or("Succeeded");
-                match classify(provisioning, None, None, operation.url.as_str())? {
+                    .provisioning_state()
+                    .unwrap_or(ProvisioningState::Succeeded);
+                match classify(&provisioning, None, None, operation.url.as_str())? {
                     // Still there: a deletion is not done until the resource is gone.
                     Progress::Succeeded if operation.protocol == Protocol::Absence => {
                         Progress::Running(provisioning.to_string(), None)
@@ -246,47 +245,43 @@ pub enum Progress {
 }
 
 /// Reads an `Azure-AsyncOperation` status body; `url` is named in a failure.
-pub fn read_status(body: &Value, url: &str) -> Result<Progress, ArmError> {
-    let Some(name) = body.get("status").and_then(Value::as_str) else {
+pub fn read_status(status: &OperationStatus, url: &str) -> Result<Progress, ArmError> {
+    if status.status.is_empty() {
         return Err(ArmError::Decode {
             what: "the operation status".into(),
             problem: "it has no `status`".into(),
         });
-    };
-    // The schema says 0–100; the live service reports a 0–1 fraction.
-    let percent = body
-        .get("percentComplete")
-        .and_then(Value::as_f64)
-        .map(|p| if p <= 1.0 { p * 100.0 } else { p })
-        .filter(|p| p.is_finite());
-    classify(name, percent, body.get("error"), url)
+    }
+    classify(
+        &status.state(),
+        status.percent(),
+        status.error.as_ref(),
+        url,
+    )
 }
 
 fn classify(
-    name: &str,
+    state: &ProvisioningState,
     percent: Option<f64>,
-    error: Option<&Value>,
+    error: Option<&ErrorDetail>,
     url: &str,
 ) -> Result<Progress, ArmError> {
-    if name.eq_ignore_ascii_case("succeeded") {
+    if state.is_succeeded() {
         return Ok(Progress::Succeeded);
     }
-    if name.eq_ignore_ascii_case("failed") || name.eq_ignore_ascii_case("canceled") {
-        let field = |key: &str| {
-            error
-                .and_then(|e| e.get(key))
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        return Err(ArmError::OperationFailed {
-            status: name.to_string(),
-            code: field("code").unwrap_or_else(|| name.to_string()),
-            message: field("message").unwrap_or_else(|| "Azure gave no reason".into()),
-            operation: url.to_string(),
-        });
+    if !state.is_terminal() {
+        return Ok(Progress::Running(state.to_string(), percent));
     }
-    Ok(Progress::Running(name.to_string(), percent))
+    Err(ArmError::OperationFailed {
+        status: state.to_string(),
+        code: error
+            .and_then(|e| e.code.clone())
+            .unwrap_or_else(|| state.to_string()),
+        message: error
+            .and_then(|e| e.message.clone())
+            .unwrap_or_else(|| "Azure gave no reason".into()),
+        operation: url.to_string(),
+    })
 }
 
 fn is_unreadable(error: &ArmError) -> bool {
@@ -313,21 +308,24 @@ mod tests {
     #[test]
     fn statuses_are_case_insensitive() {
         let url = "https://x/y";
+        let status =
+            |body: serde_json::Value| -> OperationStatus { serde_json::from_value(body).unwrap() };
         assert_eq!(
-            classify("SUCCEEDED", None, None, url).unwrap(),
+            read_status(&status(serde_json::json!({"status": "SUCCEEDED"})), url).unwrap(),
             Progress::Succeeded
         );
         assert!(matches!(
-            classify("InProgress", None, None, url),
+            read_status(&status(serde_json::json!({"status": "InProgress"})), url),
             Ok(Progress::Running(..))
         ));
-        let running = serde_json::json!({"status": "Running", "percentComplete": 0.5});
+        let running = status(serde_json::json!({"status": "Running", "percentComplete": 0.5}));
         assert_eq!(
             read_status(&running, url).unwrap(),
             Progress::Running("Running".into(), Some(50.0))
         );
-        let failed =
-            serde_json::json!({"status":"failed","error":{"code":"Boom","message":"it broke"}});
+        let failed = status(
+            serde_json::json!({"status":"failed","error":{"code":"Boom","message":"it broke"}}),
+        );
         match read_status(&failed, url) {
             Err(ArmError::OperationFailed { code, message, .. }) => {
                 assert_eq!(code, "Boom");
@@ -335,5 +333,6 @@ mod tests {
             }
             _ => panic!("expected a failure"),
         }
+        assert!(read_status(&status(serde_json::json!({})), url).is_err());
     }
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::{ArmClient, ArmError, Response};
+use crate::wire::{DataConnection, ProvisioningState, Received};
 
 /// Rounds of "send, answer lost, look" before giving up.
 const MAX_ROUNDS: u32 = 5;
@@ -21,14 +22,18 @@ pub enum Written {
     /// Azure answered it.
     Answered(Response),
     /// The answer was lost, but the resource shows it was applied; here is the resource as read.
-    Applied(Value),
+    Applied(Box<Received<DataConnection>>),
     /// (DELETE) Azure answered that there was nothing to delete.
     Gone,
     /// (DELETE) The answer was lost and the resource is gone: this request deleted it.
     Deleted,
 }
 
-pub async fn put(client: &ArmClient, url: &Url, body: &Value) -> Result<Written, ArmError> {
+pub async fn put(
+    client: &ArmClient,
+    url: &Url,
+    body: &DataConnection,
+) -> Result<Written, ArmError> {
     let mut round = 0;
     loop {
         round += 1;
@@ -39,8 +44,8 @@ pub async fn put(client: &ArmClient, url: &Url, body: &Value) -> Result<Written,
                     "the PUT's answer was lost; reading the resource before sending it again",
                 );
                 match read(client, url).await? {
-                    Some(resource) if holds(&resource, body) => {
-                        return Ok(Written::Applied(resource))
+                    Some(resource) if holds(&resource.value, body) => {
+                        return Ok(Written::Applied(Box::new(resource)))
                     }
                     _ if round >= MAX_ROUNDS => return Err(error),
                     _ => client.pause_before_retry(round).await?,
@@ -65,8 +70,11 @@ pub async fn delete(client: &ArmClient, url: &Url) -> Result<Written, ArmError> 
                 );
                 match read(client, url).await? {
                     None => return Ok(Written::Deleted),
-                    Some(resource) if state_is(&resource, "Deleting") => {
-                        return Ok(Written::Applied(resource))
+                    Some(resource)
+                        if resource.value.provisioning_state()
+                            == Some(ProvisioningState::Deleting) =>
+                    {
+                        return Ok(Written::Applied(Box::new(resource)))
                     }
                     _ if round >= MAX_ROUNDS => return Err(error),
                     _ => client.pause_before_retry(round).await?,
@@ -78,38 +86,33 @@ pub async fn delete(client: &ArmClient, url: &Url) -> Result<Written, ArmError> 
 }
 
 /// GET; `None` when the resource does not exist.
-async fn read(client: &ArmClient, url: &Url) -> Result<Option<Value>, ArmError> {
+async fn read(client: &ArmClient, url: &Url) -> Result<Option<Received<DataConnection>>, ArmError> {
     match client.get(url).await {
-        Ok(response) => response.json("the resource").map(Some),
+        Ok(response) => response.decode("the data connection").map(Some),
         Err(error) if error.status() == Some(404) => Ok(None),
         Err(error) => Err(error),
     }
 }
 
-fn state_is(resource: &Value, state: &str) -> bool {
-    resource
-        .pointer("/properties/provisioningState")
-        .and_then(Value::as_str)
-        .is_some_and(|s| s.eq_ignore_ascii_case(state))
-}
-
-/// Whether `resource` carries everything `body` asked for: same kind, and each sent property
-/// equal (strings case-insensitively, as ARM treats ids and enum values).
-pub fn holds(resource: &Value, body: &Value) -> bool {
-    let same_kind = match (resource.get("kind"), body.get("kind")) {
-        (Some(Value::String(a)), Some(Value::String(b))) => a.eq_ignore_ascii_case(b),
-        _ => false,
+/// Whether `resource` carries everything `body` asked for: same kind, and each property sent
+/// equal (strings case-insensitively, as ARM treats ids and enum values). Compared as the JSON
+/// each would put on the wire, so a property added to the model needs nothing here.
+pub fn holds(resource: &DataConnection, body: &DataConnection) -> bool {
+    if resource.kind() != body.kind() {
+        return false;
+    }
+    let (Ok(held), Ok(sent)) = (
+        serde_json::to_value(&resource.properties),
+        serde_json::to_value(&body.properties),
+    ) else {
+        return false;
     };
-    let Some(Value::Object(sent)) = body.get("properties") else {
-        return same_kind;
-    };
-    same_kind
-        && sent.iter().all(|(key, value)| {
-            resource
-                .get("properties")
-                .and_then(|p| p.get(key))
-                .is_some_and(|held| equal(held, value))
-        })
+    match sent {
+        Value::Object(sent) => sent
+            .iter()
+            .all(|(key, value)| held.get(key).is_some_and(|held| equal(held, value))),
+        _ => true,
+    }
 }
 
 fn equal(held: &Value, sent: &Value) -> bool {
@@ -124,9 +127,16 @@ fn equal(held: &Value, sent: &Value) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::holds;
+    use crate::wire::DataConnection;
+
+    fn holds_json(resource: &Value, body: &Value) -> bool {
+        let read =
+            |value: &Value| -> DataConnection { serde_json::from_value(value.clone()).unwrap() };
+        holds(&read(resource), &read(body))
+    }
 
     #[test]
     fn a_resource_holds_what_was_sent_ignoring_case_and_server_fields() {
@@ -142,12 +152,12 @@ mod tests {
             "tableName": "",
             "provisioningState": "Creating"
         }});
-        assert!(holds(&resource, &body));
+        assert!(holds_json(&resource, &body));
         let mut other = resource.clone();
         other["properties"]["consumerGroup"] = json!("adx");
-        assert!(!holds(&other, &body));
+        assert!(!holds_json(&other, &body));
         let mut kind = resource.clone();
         kind["kind"] = json!("IotHub");
-        assert!(!holds(&kind, &body));
+        assert!(!holds_json(&kind, &body));
     }
 }

@@ -10,11 +10,13 @@ use reqwest::Method;
 
 use crate::arm::operation::Operation;
 use crate::arm::write::{self, Written};
-use crate::arm::{ArmClient, ArmError};
+use crate::arm::{to_json, ArmClient, ArmError};
 use crate::cli::{OutputFormat, WriteArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::Error;
+use crate::output::ConnectionView;
 use crate::target::DatabaseRef;
+use crate::wire::{Cluster, DataConnection, ProvisioningState, Received};
 
 use super::lro::{self, Accepted, Followed};
 use super::{missing, Context};
@@ -33,11 +35,12 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
     let started = Instant::now();
     context.status.info(&format!(
         "Creating {} data connection `{}` in `{}` ({location})",
-        spec.kind.as_str(),
+        spec.kind(),
         spec.target.name,
         spec.target.database.display()
     ));
-    let written = match write::put(&client, &url, &spec.body(Some(&location))).await {
+    let body = spec.body(Some(&location));
+    let written = match write::put(&client, &url, &body).await {
         Ok(written) => written,
         Err(error) if error.status() == Some(404) => {
             return Err(missing::annotate(&client, &spec.target.database, error).await)
@@ -46,34 +49,44 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
     };
     let accepted = match written {
         Written::Answered(response) => {
-            let resource = response.json("the created data connection")?;
+            let resource: Option<Received<DataConnection>> =
+                response.decode("the created data connection")?;
             // No status URL: follow the resource while its provisioningState is not final.
-            let otherwise = (!is_terminal(&resource)).then(|| Operation::for_resource(&url));
-            Accepted::answered(&client, &spec.target, "PUT", &url, &response, otherwise)?
-                .with_resource(resource)
+            let settled = resource
+                .as_ref()
+                .and_then(|resource| resource.value.provisioning_state())
+                .is_none_or(|state| state.is_terminal());
+            let otherwise = (!settled).then(|| Operation::for_resource(&url));
+            let accepted =
+                Accepted::answered(&client, &spec.target, "PUT", &url, &response, otherwise)?;
+            match resource {
+                Some(resource) => accepted.with_resource(resource),
+                None => accepted,
+            }
         }
         Written::Applied(resource) => {
             context.status.info(
                 "The answer to the PUT was lost, but Azure applied it; following the connection",
             );
             Accepted::applied(&spec.target, "PUT", &url, Operation::for_resource(&url))
-                .with_resource(resource)
+                .with_resource(*resource)
         }
         Written::Gone | Written::Deleted => unreachable_gone()?,
     };
     if lro::follow(context, &client, &accepted, write.wait.no_wait).await? == Followed::NotWaited {
         return Ok(());
     }
-    let resource = client
+    let resource: Received<DataConnection> = client
         .get(&url)
         .await
         .map_err(|error| error.started_by("PUT", &url))?
-        .json("the data connection")?;
+        .decode("the data connection")?;
+    // ARM: no provisioningState means Succeeded.
     let state = resource
-        .pointer("/properties/provisioningState")
-        .and_then(Value::as_str)
-        .unwrap_or("Succeeded");
-    if !state.eq_ignore_ascii_case("succeeded") {
+        .value
+        .provisioning_state()
+        .unwrap_or(ProvisioningState::Succeeded);
+    if !state.is_succeeded() {
         return Err(ArmError::OperationFailed {
             status: state.to_string(),
             code: "ProvisioningNotSucceeded".into(),
@@ -90,7 +103,7 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         spec.target.name,
         crate::duration::display(started.elapsed())
     ));
-    context.printer.connection(&resource)
+    context.printer.connection(&ConnectionView::new(resource))
 }
 
 /// ARM's "you may not touch the linked source" answers, turned into an error that names each
@@ -108,8 +121,7 @@ fn cross_tenant(error: ArmError, spec: &ConnectionSpec, client: &ArmClient) -> E
     if !linked {
         return error.into();
     }
-    let resource = serde_json::json!({ "properties": spec.properties });
-    let sources = crate::tenancy::source_ids(&resource)
+    let sources = crate::tenancy::source_ids(&spec.body(None))
         .into_iter()
         .filter(|id| {
             !id.subscription()
@@ -136,32 +148,21 @@ fn unreachable_gone<T>() -> Result<T, Error> {
 /// The cluster's region, which a data connection shares unless `--location` says otherwise.
 async fn cluster_location(client: &ArmClient, database: &DatabaseRef) -> Result<String, Error> {
     let url = client.url(&database.cluster_path())?;
-    let cluster = match client.get(&url).await {
-        Ok(response) => response.json("the cluster")?,
+    let cluster: Cluster = match client.get(&url).await {
+        Ok(response) => response.decode("the cluster")?,
         Err(error) if error.status() == Some(404) => {
             return Err(missing::annotate(client, database, error).await)
         }
         Err(error) => return Err(error.into()),
     };
-    match cluster.get("location").and_then(Value::as_str) {
-        Some(location) if !location.is_empty() => Ok(location.to_string()),
-        _ => Err(ArmError::Decode {
+    match cluster.location {
+        Some(location) => Ok(location),
+        None => Err(ArmError::Decode {
             what: "the cluster".into(),
             problem: "it has no `location`; pass --location".into(),
         }
         .into()),
     }
-}
-
-fn is_terminal(resource: &Value) -> bool {
-    resource
-        .pointer("/properties/provisioningState")
-        .and_then(Value::as_str)
-        .is_none_or(|state| {
-            ["succeeded", "failed", "canceled"]
-                .iter()
-                .any(|terminal| state.eq_ignore_ascii_case(terminal))
-        })
 }
 
 /// Prints the requests a create would send, and sends none, not even a token request. Each is
@@ -180,7 +181,7 @@ fn dry_run(context: &Context, client: &ArmClient, spec: &ConnectionSpec) -> Resu
         }
     };
     let url = client.url(&spec.target.path())?;
-    let body = spec.body(Some(&location));
+    let body = to_json(&spec.body(Some(&location)))?;
     plan.push((
         "create the data connection",
         client.planned(Method::PUT, &url, Some(&body))?,

@@ -3,14 +3,16 @@
 
 use crate::cli::ListArgs;
 use crate::error::Error;
+use crate::output::ConnectionView;
 use crate::tenancy::Tenancy;
+use crate::wire::{DataConnection, Received};
 
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
     let database = args.database.database();
     let client = context.client(None)?;
-    let mut connections = match client
+    let connections: Vec<Received<DataConnection>> = match client
         .list(&client.url(&database.connections_path())?)
         .await
     {
@@ -18,13 +20,17 @@ pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
         Err(error) => return Err(missing::explain(&client, &database, error.into()).await),
     };
     let mut tenancy = Tenancy::new(&client).await;
-    for connection in &mut connections {
-        tenancy.mark(connection, &database.subscription).await?;
+    let mut views = Vec::with_capacity(connections.len());
+    for connection in connections {
+        let tenant = tenancy
+            .source_tenant(&connection.value, &database.subscription)
+            .await?;
+        views.push(ConnectionView::new(connection).with_source_tenant(tenant));
     }
-    context.status.info(&match connections.len() {
+    context.status.info(&match views.len() {
         0 => format!("No data connections in `{}`", database.display()),
         1 => format!("1 data connection in `{}`", database.display()),
         n => format!("{n} data connections in `{}`", database.display()),
     });
-    context.printer.connections(&connections)
+    context.printer.connections(&views)
 }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
+use serde_json::json;
 use url::Url;
 
 use crate::arm::operation::{self, Operation};
@@ -12,6 +12,7 @@ use crate::arm::{ArmClient, Response};
 use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::target::ConnectionRef;
+use crate::wire::{DataConnection, Received};
 
 use super::Context;
 
@@ -26,7 +27,7 @@ pub struct Accepted<'a> {
     /// `Retry-After` of the write's answer.
     pub first_delay: Option<Duration>,
     /// The resource as Azure answered the write (a create's `Creating` connection).
-    pub resource: Option<Value>,
+    pub resource: Option<Received<DataConnection>>,
 }
 
 impl<'a> Accepted<'a> {
@@ -72,7 +73,7 @@ impl<'a> Accepted<'a> {
     }
 
     #[must_use]
-    pub fn with_resource(mut self, resource: Value) -> Accepted<'a> {
+    pub fn with_resource(mut self, resource: Received<DataConnection>) -> Accepted<'a> {
         self.resource = Some(resource);
         self
     }
@@ -121,7 +122,7 @@ fn report_accepted(context: &Context, accepted: &Accepted<'_>) -> Result<(), Err
             "id": accepted.target.id(),
             "result": "accepted",
             "operation": url,
-            "resource": accepted.resource,
+            "resource": accepted.resource.as_ref().map(|resource| &resource.json),
         })),
         OutputFormat::Table => match url {
             Some(url) => context.printer.text(&format!("{url}\n")),

@@ -2,7 +2,9 @@
 
 use crate::cli::ShowArgs;
 use crate::error::Error;
+use crate::output::ConnectionView;
 use crate::tenancy::Tenancy;
+use crate::wire::{DataConnection, Received};
 
 use super::{missing, Context};
 
@@ -10,23 +12,18 @@ pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
     let target = super::located(args.locate.connection())?;
     let client = context.client(None)?;
     let url = client.url(&target.path())?;
-    let mut resource = match client.get(&url).await {
-        Ok(response) => response.json("the data connection")?,
+    let connection: Received<DataConnection> = match client.get(&url).await {
+        Ok(response) => response.decode("the data connection")?,
         Err(error) if error.status() == Some(404) => {
             return Err(missing::connection_absent(&client, &target).await?.into())
         }
         Err(error) => return Err(error.into()),
     };
-    if !resource.is_object() {
-        return Err(crate::arm::ArmError::Decode {
-            what: "the data connection".into(),
-            problem: "the answer was not a JSON object".into(),
-        }
-        .into());
-    }
-    Tenancy::new(&client)
+    let tenant = Tenancy::new(&client)
         .await
-        .mark(&mut resource, &target.database.subscription)
+        .source_tenant(&connection.value, &target.database.subscription)
         .await?;
-    context.printer.connection(&resource)
+    context
+        .printer
+        .connection(&ConnectionView::new(connection).with_source_tenant(tenant))
 }

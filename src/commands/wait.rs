@@ -9,7 +9,9 @@ use serde_json::json;
 use crate::arm::operation::{self, Operation};
 use crate::cli::{OutputFormat, WaitArgsCommand};
 use crate::error::{Error, InputError};
+use crate::output::ConnectionView;
 use crate::settings::checked_endpoint;
+use crate::wire::{DataConnection, Received};
 
 use super::{missing, Context};
 
@@ -46,14 +48,14 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
     operation::wait(&client, &operation, None, &context.status).await?;
     match (&target, args.deleted) {
         (Some(target), false) => {
-            let resource = client
+            let connection: Received<DataConnection> = client
                 .get(&operation.url)
                 .await?
-                .json("the data connection")?;
+                .decode("the data connection")?;
             context
                 .status
                 .info(&format!("Data connection `{}` has settled", target.name));
-            context.printer.connection(&resource)
+            context.printer.connection(&ConnectionView::new(connection))
         }
         (Some(target), true) => {
             context

@@ -32,7 +32,8 @@ const ENVELOPE_KEYS: [&str; 6] = ["id", "name", "type", "location", "kind", "pro
 /// Reading never fails because of `properties`: an unknown `kind`, or a known one whose
 /// properties do not fit its type (a member of the wrong JSON type, say), becomes
 /// [`Properties::Unknown`] with the raw properties, so the connection can still be shown,
-/// listed and deleted. Only a body without a string `kind` is refused.
+/// listed and deleted. A missing or `null` kind reads as an unknown kind spelled `""`; only a
+/// `kind` that is neither a string nor `null` is refused.
 #[derive(Clone, Debug)]
 pub struct DataConnection {
     /// The ARM id (read-only; absent in request bodies).
@@ -212,6 +213,31 @@ impl Properties {
         ids.into_iter().filter_map(|id| id.as_deref()).collect()
     }
 
+    /// The resource the messages are read from: the event hub (also for Event Grid, whose
+    /// notifications arrive through one), the IoT hub or the Cosmos DB account.
+    pub fn message_source_id(&self) -> Option<&str> {
+        match self {
+            Self::EventHub(p) => p.event_hub_resource_id.as_deref(),
+            Self::IotHub(p) => p.iot_hub_resource_id.as_deref(),
+            Self::EventGrid(p) => p.event_hub_resource_id.as_deref(),
+            Self::CosmosDb(p) => p.cosmos_db_account_resource_id.as_deref(),
+            Self::EventHubWithManagedIdentity(p) => {
+                p.event_hub_resource_id_for_managed_identity.as_deref()
+            }
+            Self::EventGridWithManagedIdentity(p) => {
+                p.event_hub_resource_id_for_managed_identity.as_deref()
+            }
+            Self::Unknown { properties, .. } => [
+                "iotHubResourceId",
+                "eventHubResourceId",
+                "eventHubResourceIdForManagedIdentity",
+                "cosmosDbAccountResourceId",
+            ]
+            .iter()
+            .find_map(|key| raw_str(properties, key)),
+        }
+    }
+
     /// `tableName`.
     pub fn table_name(&self) -> Option<&str> {
         match self {
@@ -355,6 +381,11 @@ impl DataConnection {
         self.properties.source_ids()
     }
 
+    /// See [`Properties::message_source_id`].
+    pub fn message_source_id(&self) -> Option<&str> {
+        self.properties.message_source_id()
+    }
+
     /// `properties.tableName`.
     pub fn table_name(&self) -> Option<&str> {
         self.properties.table_name()
@@ -398,6 +429,7 @@ impl DataConnection {
                 "kind" => {
                     match value {
                         Value::String(text) => kind = Some(text),
+                        Value::Null => {}
                         other => return Err(format!("`kind` is not a string: {other}")),
                     }
                     continue;
@@ -420,8 +452,8 @@ impl DataConnection {
                 }
             }
         }
-        let kind = kind.ok_or("a data connection without `kind`")?;
-        connection.properties = Properties::read(&kind, properties);
+        // No kind at all is shown as an unknown kind rather than failing a whole list.
+        connection.properties = Properties::read(kind.as_deref().unwrap_or_default(), properties);
         Ok(connection)
     }
 
@@ -443,16 +475,12 @@ impl DataConnection {
         };
         match (key, field) {
             (_, Some(text)) => map.serialize_entry(key, text)?,
+            // An unset kind (absent, `null` or `""`) is not written, like every unset member.
+            ("kind", _) if self.properties.kind_name().is_empty() => return Ok(()),
             ("kind", _) => map.serialize_entry(key, self.properties.kind_name())?,
             ("properties", _) => match &self.properties {
-                Properties::EventHub(p) => map.serialize_entry(key, p)?,
-                Properties::IotHub(p) => map.serialize_entry(key, p)?,
-                Properties::EventGrid(p) => map.serialize_entry(key, p)?,
-                Properties::CosmosDb(p) => map.serialize_entry(key, p)?,
-                Properties::EventHubWithManagedIdentity(p) => map.serialize_entry(key, p)?,
-                Properties::EventGridWithManagedIdentity(p) => map.serialize_entry(key, p)?,
                 Properties::Unknown { properties, .. } if properties.is_null() => {}
-                Properties::Unknown { properties, .. } => map.serialize_entry(key, properties)?,
+                properties => map.serialize_entry(key, properties)?,
             },
             _ => match self.extra.get(key) {
                 Some(value) => map.serialize_entry(key, value)?,
@@ -461,6 +489,21 @@ impl DataConnection {
         }
         written.push(key.to_owned());
         Ok(())
+    }
+}
+
+/// `properties` alone, as written in the body (the kind is the envelope's).
+impl Serialize for Properties {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Properties::EventHub(p) => p.serialize(serializer),
+            Properties::IotHub(p) => p.serialize(serializer),
+            Properties::EventGrid(p) => p.serialize(serializer),
+            Properties::CosmosDb(p) => p.serialize(serializer),
+            Properties::EventHubWithManagedIdentity(p) => p.serialize(serializer),
+            Properties::EventGridWithManagedIdentity(p) => p.serialize(serializer),
+            Properties::Unknown { properties, .. } => properties.serialize(serializer),
+        }
     }
 }
 

@@ -387,3 +387,21 @@ pub struct CheckNameResult {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+/// What adxconn reads of a subscription (`GET /subscriptions/{id}`, Microsoft.Resources): the
+/// tenant that owns it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// The owning tenant's id; `""`/`null` read as unknown.
+    #[serde(default, deserialize_with = "unset::unset_as_none")]
+    pub tenant_id: Option<String>,
+}
+
+/// What adxconn reads of a Kusto cluster: its region, which its data connections share.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct Cluster {
+    /// The region; `""`/`null` read as unknown.
+    #[serde(default, deserialize_with = "unset::unset_as_none")]
+    pub location: Option<String>,
+}
