@@ -11,6 +11,8 @@ use std::process::ExitCode;
 use crate::arm::ArmError;
 use crate::auth::AuthError;
 pub use crate::input::InputError;
+use crate::resource_id::ResourceId;
+use crate::wire::Kind;
 
 /// The exit codes scripts can rely on. Documented in README.md and in `adxconn --help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,9 +54,11 @@ pub enum Error {
     /// rejected auxiliary token).
     #[error("{error}")]
     CrossTenant {
-        error: ArmError,
-        /// `(source id, its subscription)` for each source the connection names.
-        sources: Vec<(String, String)>,
+        error: Box<ArmError>,
+        /// The kind of the connection, which decides the roles the other tenant must grant.
+        kind: Kind,
+        /// The sources the connection names outside the cluster's subscription.
+        sources: Vec<ResourceId>,
         /// Whether auxiliary tokens were sent.
         had_auxiliary: bool,
     },
@@ -104,10 +108,11 @@ impl Error {
                 "check --subscription, --resource-group, --cluster and --database: {missing}"
             )),
             Error::CrossTenant {
+                kind,
                 sources,
                 had_auxiliary,
                 ..
-            } => Some(cross_tenant_hint(sources, *had_auxiliary)),
+            } => Some(cross_tenant_hint(kind, sources, *had_auxiliary)),
             Error::Unfollowable { resume, .. } => Some(format!(
                 "the write goes on in Azure; follow the data connection itself: {resume}"
             )),
@@ -283,26 +288,22 @@ impl Missing {
 }
 
 /// What to pass and which roles to grant when a source lives in another tenant.
-fn cross_tenant_hint(sources: &[(String, String)], had_auxiliary: bool) -> String {
+fn cross_tenant_hint(kind: &Kind, sources: &[ResourceId], had_auxiliary: bool) -> String {
     let mut hint = String::new();
-    for (id, subscription) in sources {
+    for source in sources {
         let _ = writeln!(
             hint,
-            "the source `{id}` is in subscription `{subscription}`, which the signed-in tenant cannot reach alone"
+            "the source `{source}` is in subscription `{}`, which the signed-in tenant cannot reach alone",
+            source.subscription()
         );
     }
-    let role = if sources
-        .iter()
-        .any(|(id, _)| id.to_ascii_lowercase().contains("/microsoft.devices/"))
-    {
-        "`Contributor` on the IoT Hub"
-    } else if sources
-        .iter()
-        .any(|(id, _)| id.to_ascii_lowercase().contains("/microsoft.storage/"))
-    {
-        "`Azure Event Hubs Data Owner` on the Event Hubs namespace and `Storage Blob Data Reader` (or Contributor) on the storage account"
-    } else {
-        "`Azure Event Hubs Data Owner` on the Event Hubs namespace (not just the event hub)"
+    let role = match kind {
+        Kind::IotHub => "`Contributor` on the IoT Hub",
+        Kind::EventGrid | Kind::EventGridWithManagedIdentity => {
+            "`Azure Event Hubs Data Owner` on the Event Hubs namespace and `Storage Blob Data Reader` (or Contributor) on the storage account"
+        }
+        Kind::CosmosDb => "`Cosmos DB Built-in Data Reader` on the Cosmos DB account",
+        _ => "`Azure Event Hubs Data Owner` on the Event Hubs namespace (not just the event hub)",
     };
     let _ = write!(
         hint,
@@ -343,4 +344,29 @@ pub fn report(error: &Error, stderr: &mut impl io::Write) -> ExitStatus {
     // Nothing sensible is left to do if stderr itself is gone.
     let _ = stderr.write_all(crate::scrub::terminal(&text).as_bytes());
     error.exit_status()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cross_tenant_hint_names_the_roles_of_the_kind() {
+        let hub = ResourceId::parse(
+            "/subscriptions/12345678-1234-1234-1234-123456789098/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/hub",
+        )
+        .unwrap();
+        let iothub = cross_tenant_hint(&Kind::IotHub, std::slice::from_ref(&hub), false);
+        assert!(iothub.contains("`Contributor` on the IoT Hub"), "{iothub}");
+        assert!(iothub.contains("subscription `12345678-1234-1234-1234-123456789098`"));
+        assert!(!iothub.contains("did not give access"));
+        let grid = cross_tenant_hint(&Kind::EventGrid, &[hub], true);
+        assert!(grid.contains("Storage Blob Data Reader"), "{grid}");
+        assert!(grid.contains("did not give access"));
+        let eventhub = cross_tenant_hint(&Kind::EventHub, &[], false);
+        assert!(
+            eventhub.contains("Azure Event Hubs Data Owner"),
+            "{eventhub}"
+        );
+    }
 }

@@ -127,10 +127,10 @@ fn cross_tenant(error: ArmError, spec: &ConnectionSpec, client: &ArmClient) -> E
             !id.subscription()
                 .eq_ignore_ascii_case(&spec.target.database.subscription)
         })
-        .map(|id| (id.to_string(), id.subscription().to_string()))
         .collect();
     Error::CrossTenant {
-        error,
+        error: Box::new(error),
+        kind: spec.kind(),
         sources,
         had_auxiliary: client.has_auxiliary(),
     }
