@@ -12,7 +12,7 @@ use crate::faults::{fault_name, verbatim_outcome, Fault};
 use crate::http::{Outcome, Reply};
 use crate::log::RecordedRequest;
 use crate::state::State;
-use crate::text::{entra_timestamp, new_guid, now_unix, pair_value, parse_pairs};
+use crate::text::{entra_timestamp, form_pairs, new_guid, pair_value, percent_decode, unix_now};
 use crate::token::Claims;
 
 /// Lifetime of issued tokens, as Entra's `expires_in` usually says.
@@ -67,7 +67,7 @@ fn issue(state: &State, req: &RecordedRequest) -> Reply {
         .trim_start_matches('/')
         .split('/')
         .next()
-        .map(|t| crate::text::percent_decode(t, false))
+        .map(percent_decode)
         .unwrap_or_default();
     if !req.method.eq_ignore_ascii_case("POST") {
         return error(
@@ -88,7 +88,7 @@ fn issue(state: &State, req: &RecordedRequest) -> Reply {
             format!("AADSTS90002: Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
         );
     };
-    let form = parse_pairs(&req.body, true);
+    let form = form_pairs(&req.body);
     let field = |name: &str| pair_value(&form, name).filter(|v| !v.is_empty());
     let missing = |name: &str| {
         error(
@@ -152,7 +152,7 @@ fn issue(state: &State, req: &RecordedRequest) -> Reply {
             format!("AADSTS1002012: The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
         );
     };
-    let now = i64::try_from(now_unix().as_secs()).unwrap_or(i64::MAX);
+    let now = unix_now();
     let claims = Claims::new(
         &tenant.id,
         &app.client_id,

@@ -17,13 +17,17 @@
 //! Module map: [`world`] holds the seeded identities and clusters, `host`
 //! the HTTPS (or plain HTTP) listener, CA and serving thread, `body` the
 //! response bodies (in memory or generated while written), `server` the [`Emulator`]
-//! handle, `entra` the token endpoint, `arm` the ARM routes, `linked` the
-//! auxiliary tokens and cross-tenant source checks, `schema` the
+//! handle, `entra` the token endpoint, `arm` the ARM surface (routes, authorisation,
+//! cross-tenant checks, handlers and ARM's reply shapes), `schema` the
 //! data-connection body rules, `operation` the long-running operations and
 //! their signed status URLs, [`faults`] the injectable failures (rules and
 //! the random mix) and [`log`] the request log and [`Stats`]. [`replay`]
 //! serves recorded ARM traffic instead of the emulated model, over the same
 //! `host`; `sink` the [`Sink`], a recording server on another origin.
+//! Below them: `state` what a running emulator holds, `http` the reply type,
+//! `token` the JWTs, `tls` the per-instance CA, and `text` the text formats
+//! (percent and form coding, timestamps, GUIDs). The modules import each
+//! other in one direction only (`tests/import_cycles.rs`).
 
 mod arm;
 mod body;
@@ -31,7 +35,6 @@ mod entra;
 pub mod faults;
 mod host;
 mod http;
-mod linked;
 pub mod log;
 mod operation;
 pub mod replay;

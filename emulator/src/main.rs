@@ -7,61 +7,26 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use adxconn_emulator::{demo, Emulator, World};
+use clap::Parser;
 
-const USAGE: &str = "\
-Usage: adxconn-emulator [--port PORT] [--env-file PATH] [--quiet]
-
-Runs a local emulator of Azure Resource Manager (Microsoft.Kusto data
-connections, api-version 2025-02-14) and of the Entra ID token endpoint, over
-HTTPS on 127.0.0.1, seeded with a demo tenant, subscription and cluster.
-
-On start it prints shell `export` lines that point adxconn at it:
-    eval \"$(adxconn-emulator --port 8443 | grep ^export)\"
-
-Options:
-    --port PORT       port to listen on (default 0: any free port)
-    --env-file PATH   also write the variables as KEY=VALUE lines to PATH
-    --quiet           do not log requests to stderr
-    -h, --help        print this help
-";
-
+/// Runs a local emulator of Azure Resource Manager (Microsoft.Kusto data
+/// connections, api-version 2025-02-14) and of the Entra ID token endpoint, over
+/// HTTPS on 127.0.0.1, seeded with a demo tenant, subscription and cluster.
+///
+/// On start it prints shell `export` lines that point adxconn at it:
+///     eval "$(adxconn-emulator --port 8443 | grep ^export)"
+#[derive(Debug, Parser)]
+#[command(name = "adxconn-emulator", verbatim_doc_comment)]
 struct Args {
+    /// port to listen on (0: any free port)
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
     port: u16,
+    /// also write the variables as KEY=VALUE lines to PATH
+    #[arg(long, value_name = "PATH")]
     env_file: Option<PathBuf>,
+    /// do not log requests to stderr
+    #[arg(long)]
     quiet: bool,
-}
-
-fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Args>, String> {
-    let mut parsed = Args {
-        port: 0,
-        env_file: None,
-        quiet: false,
-    };
-    while let Some(arg) = args.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => {
-                (flag.to_owned(), Some(value.to_owned()))
-            }
-            _ => (arg.clone(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match flag.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--port" => {
-                let v = value("--port")?;
-                parsed.port = v.parse().map_err(|_| format!("invalid port '{v}'"))?;
-            }
-            "--env-file" => parsed.env_file = Some(PathBuf::from(value("--env-file")?)),
-            "--quiet" => parsed.quiet = true,
-            other => return Err(format!("unknown argument '{other}'")),
-        }
-    }
-    Ok(Some(parsed))
 }
 
 fn environment(emulator: &Emulator) -> Vec<(&'static str, String)> {
@@ -161,15 +126,9 @@ fn run(args: Args) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    let outcome = match parse_args(std::env::args().skip(1)) {
-        Ok(None) => std::io::stdout()
-            .lock()
-            .write_all(USAGE.as_bytes())
-            .map_err(|e| e.to_string()),
-        Ok(Some(args)) => run(args),
-        Err(e) => Err(format!("{e}\n\n{USAGE}")),
-    };
-    match outcome {
+    // Usage errors and --help end the process here, before anything starts.
+    let args = Args::parse();
+    match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             let _ = writeln!(std::io::stderr(), "adxconn-emulator: {message}");
@@ -182,22 +141,39 @@ fn main() -> ExitCode {
 mod tests {
     use super::*;
 
-    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
-        parse_args(args.iter().map(|s| (*s).to_owned()))
+    use clap::error::ErrorKind;
+    use clap::CommandFactory as _;
+
+    fn parse(args: &[&str]) -> Result<Args, clap::Error> {
+        Args::try_parse_from(std::iter::once("adxconn-emulator").chain(args.iter().copied()))
     }
 
     #[test]
     fn arguments() {
-        let Ok(Some(args)) = parse(&["--port", "8443", "--env-file=/tmp/x.env", "--quiet"]) else {
-            panic!("parse failed")
-        };
+        Args::command().debug_assert();
+        let args = parse(&["--port", "8443", "--env-file=/tmp/x.env", "--quiet"]).unwrap();
         assert_eq!(args.port, 8443);
         assert_eq!(args.env_file, Some(PathBuf::from("/tmp/x.env")));
         assert!(args.quiet);
-        assert!(matches!(parse(&["--help"]), Ok(None)));
+        let defaults = parse(&[]).unwrap();
+        assert_eq!(
+            (defaults.port, defaults.env_file, defaults.quiet),
+            (0, None, false)
+        );
+        assert_eq!(parse(&["--port=1"]).unwrap().port, 1);
+        for help in ["--help", "-h"] {
+            assert_eq!(parse(&[help]).unwrap_err().kind(), ErrorKind::DisplayHelp);
+        }
         assert!(parse(&["--port"]).is_err());
         assert!(parse(&["--port", "x"]).is_err());
+        assert!(parse(&["--port", "65536"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+    }
+
+    #[test]
+    fn help_names_the_api_version_served() {
+        let help = Args::command().render_long_help().to_string();
+        assert!(help.contains(adxconn_emulator::API_VERSION), "{help}");
     }
 
     #[test]

@@ -41,7 +41,7 @@ use serde_json::{json, Value};
 use crate::host::{Bound, Host};
 use crate::http::{Outcome, Reply};
 use crate::log::{is_token_path, RecordedRequest};
-use crate::text::{b64url, parse_pairs, percent_decode};
+use crate::text::{b64url, percent_decode, query_pairs, unix_now};
 
 /// The origin recordings were made against; replaced by the replay's own.
 const RECORDED_ORIGIN: &str = "https://management.azure.com";
@@ -249,7 +249,7 @@ fn has_bearer(request: &RecordedRequest) -> bool {
 /// A token-endpoint answer with a JWT-shaped placeholder: the replay accepts
 /// any bearer token, but clients may decode theirs (e.g. for its expiry).
 fn placeholder_token() -> Reply {
-    let now = i64::try_from(crate::text::now_unix().as_secs()).unwrap_or(0);
+    let now = unix_now();
     let header = b64url(br#"{"alg":"none","typ":"JWT"}"#);
     let claims = json!({
         "aud": "https://management.azure.com/",
@@ -289,7 +289,7 @@ fn mismatch(expected: &Expected, method: &str, path_and_query: &str) -> Option<&
         }
         return None;
     }
-    if !percent_decode(got_path, false).eq_ignore_ascii_case(&percent_decode(want_path, false)) {
+    if !percent_decode(got_path).eq_ignore_ascii_case(&percent_decode(want_path)) {
         return Some("path differs");
     }
     if normalized_query(got_query) != normalized_query(want_query) {
@@ -306,7 +306,7 @@ fn split_query(path_and_query: &str) -> (&str, &str) {
 
 /// Decoded query pairs, sorted, with `api-version`'s value blanked.
 fn normalized_query(query: &str) -> Vec<(String, String)> {
-    let mut pairs = parse_pairs(query, false);
+    let mut pairs = query_pairs(query);
     for (name, value) in &mut pairs {
         if name.eq_ignore_ascii_case("api-version") {
             value.clear();

@@ -19,7 +19,7 @@ use crate::operation::{ConnectionKey, OperationError, UrlSigner};
 use crate::schema::validate;
 use crate::sink::Sink;
 use crate::state::{Shared, State, StoredConnection};
-use crate::text::{now_unix, rfc3339};
+use crate::text::{rfc3339, unix_now};
 use crate::token::{Claims, ARM_AUDIENCE};
 use crate::world::World;
 
@@ -235,7 +235,7 @@ impl Emulator {
     }
 
     fn mint(&self, tenant: &str, client_id: &str, lifetime_secs: i64) -> String {
-        let now = i64::try_from(now_unix().as_secs()).unwrap_or(0);
+        let now = unix_now();
         let claims = Claims::new(tenant, client_id, ARM_AUDIENCE, now, lifetime_secs);
         self.shared.lock().tokens.mint(&claims)
     }

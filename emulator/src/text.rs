@@ -1,80 +1,55 @@
-//! Small text codecs the emulator needs and does not take a dependency for:
-//! percent-decoding, form and query parsing, base64url, RFC 3339 time
-//! formatting and parsing, .NET ticks, and GUIDs.
+//! The text formats the emulator speaks: percent-coding of path segments,
+//! query strings and form bodies, base64url, the timestamp layouts of ARM
+//! and Entra ID, RFC 3339 validation, .NET ticks, and GUIDs. The codecs are
+//! the `percent-encoding`, `form_urlencoded`, `base64` and `time` crates';
+//! this module fixes the choices the emulator makes with them.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use ring::rand::{SecureRandom as _, SystemRandom};
+use time::format_description::well_known::Rfc3339;
+use time::format_description::BorrowedFormatItem;
+use time::macros::{datetime, format_description};
+use time::{OffsetDateTime, UtcOffset};
 
-/// Decodes `%XX` escapes (and `+` as space when `plus_is_space`, as in forms).
-/// Malformed escapes are kept literally, as lenient servers do; invalid UTF-8
-/// is replaced, so decoding never fails.
-pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                match (hex_value(bytes[i + 1]), hex_value(bytes[i + 2])) {
-                    (Some(hi), Some(lo)) => {
-                        out.push(hi << 4 | lo);
-                        i += 3;
-                    }
-                    _ => {
-                        out.push(b'%');
-                        i += 1;
-                    }
-                }
-            }
-            b'+' if plus_is_space => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+/// What [`percent_encode`] leaves alone: RFC 3986 unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+/// Decodes `%XX` escapes. Malformed escapes are kept literally, as lenient
+/// servers do; invalid UTF-8 is replaced, so decoding never fails.
+pub(crate) fn percent_decode(s: &str) -> String {
+    percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.
 pub(crate) fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
-/// Parses `a=1&b=2` pairs (form bodies and query strings), decoding both sides.
-pub(crate) fn parse_pairs(s: &str, plus_is_space: bool) -> Vec<(String, String)> {
-    s.split('&')
+/// The `a=1&b=2` pairs of a query string, decoded. A `+` stays a plus, as
+/// RFC 3986 reads a query; only form bodies take it for a space.
+pub(crate) fn query_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
         .filter(|pair| !pair.is_empty())
         .map(|pair| {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            (
-                percent_decode(k, plus_is_space),
-                percent_decode(v, plus_is_space),
-            )
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode(name), percent_decode(value))
         })
+        .collect()
+}
+
+/// The pairs of an `application/x-www-form-urlencoded` body, decoded.
+pub(crate) fn form_pairs(body: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(body.as_bytes())
+        .into_owned()
         .collect()
 }
 
@@ -100,7 +75,9 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
     // which case TLS could not work either; fall back to the clock rather
     // than panic.
     if SystemRandom::new().fill(&mut buf).is_err() {
-        let nanos = now_unix().as_nanos().to_le_bytes();
+        let nanos = OffsetDateTime::now_utc()
+            .unix_timestamp_nanos()
+            .to_le_bytes();
         for (i, b) in buf.iter_mut().enumerate() {
             *b = nanos[i % nanos.len()] ^ (i as u8);
         }
@@ -136,139 +113,99 @@ fn format_guid(mut b: [u8; 16]) -> String {
     )
 }
 
-pub(crate) fn now_unix() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
+/// Seconds since the Unix epoch, the unit of JWT times.
+pub(crate) fn unix_now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The instant `secs` after the Unix epoch (the epoch itself when out of
+/// range).
+pub(crate) fn from_unix(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// .NET ticks (100 ns since 0001-01-01), as in the `t=` of signed status URLs.
-pub(crate) fn dotnet_ticks(t: SystemTime) -> u128 {
-    const UNIX_EPOCH_TICKS: u128 = 621_355_968_000_000_000;
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    UNIX_EPOCH_TICKS + since.as_nanos() / 100
+pub(crate) fn dotnet_ticks(t: SystemTime) -> i128 {
+    const DOTNET_EPOCH: OffsetDateTime = datetime!(0001-01-01 0:00 UTC);
+    (OffsetDateTime::from(t) - DOTNET_EPOCH).whole_nanoseconds() / 100
 }
 
-/// `2024-12-01T02:11:44.0246855Z`: RFC 3339 with seven fractional digits, the
-/// way the Kusto resource provider writes times.
-pub(crate) fn rfc3339(t: SystemTime) -> String {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let (date, hms) = civil(since.as_secs());
-    format!("{date}T{hms}.{:07}Z", since.subsec_nanos() / 100)
+/// RFC 3339 with seven fractional digits, the way the Kusto resource
+/// provider writes times.
+const KUSTO_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:7]Z");
+
+/// The timestamp layout of Entra ID error bodies.
+const ENTRA_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year]-[month]-[day] [hour]:[minute]:[second]Z");
+
+/// The timestamp layout of `x-ms-routing-request-id`.
+const COMPACT_TIME: &[BorrowedFormatItem<'_>] =
+    format_description!("[year][month][day]T[hour][minute][second]Z");
+
+fn format_utc(t: OffsetDateTime, layout: &[BorrowedFormatItem<'_>]) -> String {
+    // An OffsetDateTime has every component these layouts name, and a
+    // String cannot fail to grow, so formatting cannot fail.
+    t.to_offset(UtcOffset::UTC)
+        .format(layout)
+        .unwrap_or_default()
 }
 
-/// `2024-12-01 02:11:44Z`, the timestamp format of Entra ID error bodies.
-pub(crate) fn entra_timestamp(t: SystemTime) -> String {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let (date, hms) = civil(since.as_secs());
-    format!("{date} {hms}Z")
+/// `2024-12-01T02:11:44.0246855Z`.
+pub(crate) fn rfc3339(t: impl Into<OffsetDateTime>) -> String {
+    format_utc(t.into(), KUSTO_TIME)
 }
 
-/// `20241201T021144Z`, as in `x-ms-routing-request-id`.
-pub(crate) fn compact_timestamp(t: SystemTime) -> String {
-    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let (date, hms) = civil(since.as_secs());
-    format!("{}T{}Z", date.replace('-', ""), hms.replace(':', ""))
+/// `2024-12-01 02:11:44Z`.
+pub(crate) fn entra_timestamp(t: impl Into<OffsetDateTime>) -> String {
+    format_utc(t.into(), ENTRA_TIME)
 }
 
-/// Splits Unix seconds into `YYYY-MM-DD` and `HH:MM:SS` (proleptic Gregorian).
-fn civil(secs: u64) -> (String, String) {
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's days-from-civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        format!("{year:04}-{month:02}-{day:02}"),
-        format!("{:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60),
-    )
+/// `20241201T021144Z`.
+pub(crate) fn compact_timestamp(t: impl Into<OffsetDateTime>) -> String {
+    format_utc(t.into(), COMPACT_TIME)
 }
 
 /// Whether `s` is an RFC 3339 `date-time` (`2024-01-31T12:00:00Z`,
-/// `...T12:00:00.5+02:00`).
+/// `...T12:00:00.5+02:00`). The date and time must be joined by `T` (or
+/// `t`), as the grammar says; the parser alone also takes the space the
+/// RFC's note allows.
 pub(crate) fn is_rfc3339(s: &str) -> bool {
-    let b = s.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(range)?;
-        if part.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(part).ok()?.parse().ok()
-        } else {
-            None
-        }
-    };
-    let (Some(year), Some(month), Some(day), Some(hour), Some(minute), Some(second)) = (
-        digits(0..4),
-        digits(5..7),
-        digits(8..10),
-        digits(11..13),
-        digits(14..16),
-        digits(17..19),
-    ) else {
-        return false;
-    };
-    if b.get(4) != Some(&b'-')
-        || b.get(7) != Some(&b'-')
-        || !matches!(b.get(10), Some(b'T' | b't'))
-        || b.get(13) != Some(&b':')
-        || b.get(16) != Some(&b':')
-    {
-        return false;
-    }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    if day == 0 || day > month_days || hour > 23 || minute > 59 || second > 60 {
-        return false;
-    }
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
-    }
-    match rest.as_bytes() {
-        [b'Z' | b'z'] => true,
-        [b'+' | b'-', h1, h2, b':', m1, m2] => {
-            let all_digits = [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit());
-            all_digits && (h1 - b'0') * 10 + (h2 - b'0') < 24 && (m1 - b'0') * 10 + (m2 - b'0') < 60
-        }
-        _ => false,
-    }
+    matches!(s.as_bytes().get(10), Some(b'T' | b't')) && OffsetDateTime::parse(s, &Rfc3339).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use std::time::{Duration, UNIX_EPOCH};
+
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("a%20b+c", true), "a b c");
-        assert_eq!(percent_decode("a%20b+c", false), "a b+c");
-        assert_eq!(percent_decode("100%", false), "100%");
-        assert_eq!(percent_decode("%zz%4", false), "%zz%4");
-        assert_eq!(percent_decode("%E2%82%AC", false), "€");
-        assert_eq!(percent_decode("%ff", false), "\u{fffd}");
+        assert_eq!(percent_decode("a%20b+c"), "a b+c");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%E2%82%AC"), "€");
+        assert_eq!(percent_decode("%ff"), "\u{fffd}");
+    }
+
+    #[test]
+    fn query_parsing_keeps_plus_signs() {
+        let pairs = query_pairs("api-version=1&&s=a+b%2Bc%20d&flag");
+        assert_eq!(
+            pairs,
+            [
+                ("api-version".to_owned(), "1".to_owned()),
+                ("s".to_owned(), "a+b+c d".to_owned()),
+                ("flag".to_owned(), String::new()),
+            ]
+        );
     }
 
     #[test]
     fn form_parsing() {
-        let pairs = parse_pairs(
+        let pairs = form_pairs(
             "grant_type=client_credentials&scope=https%3A%2F%2Fmanagement.azure.com%2F.default&x&client_secret=a+b%2Bc",
-            true,
         );
         assert_eq!(pair_value(&pairs, "grant_type"), Some("client_credentials"));
         assert_eq!(
@@ -283,7 +220,8 @@ mod tests {
     #[test]
     fn encoding_round_trip() {
         assert_eq!(percent_encode("West Europe"), "West%20Europe");
-        assert_eq!(percent_decode(&percent_encode("a/b c&d"), false), "a/b c&d");
+        assert_eq!(percent_encode("a/b~c&é"), "a%2Fb~c%26%C3%A9");
+        assert_eq!(percent_decode(&percent_encode("a/b c&d")), "a/b c&d");
     }
 
     #[test]
@@ -297,13 +235,19 @@ mod tests {
             rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
             "2000-02-29T00:00:00.0000000Z"
         );
+        assert_eq!(
+            rfc3339(from_unix(1_733_019_104)),
+            "2024-12-01T02:11:44.0000000Z"
+        );
+        assert_eq!(rfc3339(from_unix(i64::MAX)), "1970-01-01T00:00:00.0000000Z");
     }
 
     #[test]
     fn rfc3339_parsing() {
         for ok in [
             "2024-01-31T12:00:00Z",
-            "2024-02-29T23:59:60.123+02:00",
+            "2024-02-29T23:59:59.123+02:00",
+            "2024-12-31T23:59:60Z",
             "2024-12-01T02:11:48.8675738Z",
             "2024-01-01t00:00:00z",
         ] {
@@ -318,6 +262,8 @@ mod tests {
             "2024-01-01T00:00:00",
             "2024-01-01T00:00:00.Z",
             "2024-01-01T00:00:00+0200",
+            "2024-01-01 00:00:00Z",
+            "2024-02-29T23:59:60+02:00",
             "yesterday",
             "2024-01-01T00:00:00Zjunk",
         ] {

@@ -14,7 +14,7 @@
 
 use serde_json::Value;
 
-use crate::arm::unauthorized;
+use crate::arm::replies::unauthorized;
 use crate::http::Reply;
 use crate::log::RecordedRequest;
 use crate::state::State;
@@ -22,7 +22,7 @@ use crate::text::b64url_decode;
 use crate::token::{Claims, TokenError};
 use crate::world::Role;
 
-pub(crate) const AUXILIARY_HEADER: &str = "x-ms-authorization-auxiliary";
+const AUXILIARY_HEADER: &str = "x-ms-authorization-auxiliary";
 
 /// ARM's limit on auxiliary tokens per request.
 const MAX_AUXILIARY_TOKENS: usize = 3;
@@ -40,7 +40,7 @@ const SOURCE_PROPERTIES: [&str; 7] = [
 
 /// The verified auxiliary tokens of a request (none when the header is
 /// absent or blank), or the 400/401 ARM answers for the header.
-pub(crate) fn auxiliary_tokens(
+pub(super) fn auxiliary_tokens(
     state: &State,
     req: &RecordedRequest,
     now: i64,
@@ -123,7 +123,7 @@ fn peek_identity(token: &str) -> Option<(String, String)> {
 
 /// Where a write's source ids live in its body.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum BodyShape {
+pub(super) enum BodyShape {
     /// A data connection: `{kind, properties: {...}}`.
     Connection,
     /// A validation request: `{dataConnectionName, properties: {kind, properties: {...}}}`.
@@ -133,7 +133,7 @@ pub(crate) enum BodyShape {
 /// The linked-scope check of a write: 403 `LinkedAuthorizationFailed` when a
 /// source in another tenant's subscription is not covered by an auxiliary
 /// token of that tenant whose app is Contributor there.
-pub(crate) fn check_linked_scopes(
+pub(super) fn check_linked_scopes(
     state: &State,
     primary: &Claims,
     auxiliary: &[Claims],

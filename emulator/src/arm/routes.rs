@@ -1,0 +1,289 @@
+//! Which ARM resource a request names, whether the method applies to it,
+//! and whether its api-version is one that resource speaks.
+
+use crate::http::Reply;
+use crate::log::RecordedRequest;
+use crate::text::{pair_value, percent_decode, query_pairs};
+use crate::API_VERSION;
+
+/// Subscription api-versions accepted on `GET /subscriptions/{id}` besides
+/// [`API_VERSION`]: that route belongs to `Microsoft.Resources`, whose real
+/// versions differ from Kusto's.
+const SUBSCRIPTION_API_VERSIONS: &[&str] =
+    &["2016-06-01", "2020-01-01", "2021-01-01", "2022-12-01"];
+
+/// Which resource a path names. Segments are percent-decoded and keywords
+/// compared case-insensitively, since ARM ids come back capitalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Route {
+    Subscription(String),
+    Cluster(ClusterPath),
+    Database(DatabasePath),
+    DataConnections(DatabasePath),
+    DataConnection(DatabasePath, String),
+    CheckNameAvailability(DatabasePath),
+    DataConnectionValidation(DatabasePath),
+    OperationResult {
+        subscription: String,
+        location: String,
+        operation_id: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct ClusterPath {
+    pub subscription: String,
+    pub resource_group: String,
+    pub cluster: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DatabasePath {
+    pub cluster: ClusterPath,
+    pub database: String,
+}
+
+impl Route {
+    fn parse(path: &str) -> Option<Route> {
+        let decoded: Vec<String> = path
+            .strip_prefix('/')?
+            .split('/')
+            .map(percent_decode)
+            .collect();
+        if decoded.iter().any(String::is_empty) {
+            return None;
+        }
+        let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
+        let kw = |seg: &str, word: &str| seg.eq_ignore_ascii_case(word);
+        let owned = |s: &str| s.to_owned();
+        match segs.as_slice() {
+            [s, sub] if kw(s, "subscriptions") => Some(Route::Subscription(owned(sub))),
+            [s, sub, p, ns, l, location, o, id]
+                if kw(s, "subscriptions")
+                    && kw(p, "providers")
+                    && kw(ns, "Microsoft.Kusto")
+                    && kw(l, "locations")
+                    && kw(o, "operationResults") =>
+            {
+                Some(Route::OperationResult {
+                    subscription: owned(sub),
+                    location: owned(location),
+                    operation_id: owned(id),
+                })
+            }
+            [s, sub, g, rg, p, ns, c, cluster, rest @ ..]
+                if kw(s, "subscriptions")
+                    && kw(g, "resourceGroups")
+                    && kw(p, "providers")
+                    && kw(ns, "Microsoft.Kusto")
+                    && kw(c, "clusters") =>
+            {
+                let cluster = ClusterPath {
+                    subscription: owned(sub),
+                    resource_group: owned(rg),
+                    cluster: owned(cluster),
+                };
+                let db = |d: &str| DatabasePath {
+                    cluster: cluster.clone(),
+                    database: owned(d),
+                };
+                match rest {
+                    [] => Some(Route::Cluster(cluster.clone())),
+                    [d, database] if kw(d, "databases") => Some(Route::Database(db(database))),
+                    [d, database, x] if kw(d, "databases") && kw(x, "dataConnections") => {
+                        Some(Route::DataConnections(db(database)))
+                    }
+                    [d, database, x] if kw(d, "databases") && kw(x, "checkNameAvailability") => {
+                        Some(Route::CheckNameAvailability(db(database)))
+                    }
+                    [d, database, x] if kw(d, "databases") && kw(x, "dataConnectionValidation") => {
+                        Some(Route::DataConnectionValidation(db(database)))
+                    }
+                    [d, database, x, name] if kw(d, "databases") && kw(x, "dataConnections") => {
+                        Some(Route::DataConnection(db(database), owned(name)))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn subscription(&self) -> &str {
+        match self {
+            Route::Subscription(s)
+            | Route::OperationResult {
+                subscription: s, ..
+            } => s,
+            Route::Cluster(c) => &c.subscription,
+            Route::Database(d)
+            | Route::DataConnections(d)
+            | Route::DataConnection(d, _)
+            | Route::CheckNameAvailability(d)
+            | Route::DataConnectionValidation(d) => &d.cluster.subscription,
+        }
+    }
+
+    fn allows(&self, method: &str) -> bool {
+        match self {
+            Route::DataConnection(..) => matches!(method, "GET" | "PUT" | "DELETE"),
+            Route::CheckNameAvailability(_) | Route::DataConnectionValidation(_) => {
+                method == "POST"
+            }
+            _ => method == "GET",
+        }
+    }
+
+    /// The RBAC action a request performs, for 403 messages.
+    pub(super) fn action(&self, method: &str) -> &'static str {
+        match (self, method) {
+            (Route::Subscription(_), _) => "Microsoft.Resources/subscriptions/read",
+            (Route::Cluster(_), _) => "Microsoft.Kusto/clusters/read",
+            (Route::Database(_), _) => "Microsoft.Kusto/clusters/databases/read",
+            (Route::OperationResult { .. }, _) => "Microsoft.Kusto/locations/operationResults/read",
+            (Route::CheckNameAvailability(_), _) => {
+                "Microsoft.Kusto/clusters/databases/checkNameAvailability/action"
+            }
+            (Route::DataConnectionValidation(_), _) => {
+                "Microsoft.Kusto/clusters/databases/dataConnectionValidation/action"
+            }
+            (_, "PUT") => "Microsoft.Kusto/clusters/databases/dataConnections/write",
+            (_, "DELETE") => "Microsoft.Kusto/clusters/databases/dataConnections/delete",
+            _ => "Microsoft.Kusto/clusters/databases/dataConnections/read",
+        }
+    }
+}
+
+/// A request ARM can route.
+#[derive(Debug)]
+pub(super) struct Routed<'r> {
+    pub route: Route,
+    /// Uppercase.
+    pub method: String,
+    pub path: &'r str,
+    /// The raw query string, which signed status URLs are checked against.
+    pub query: &'r str,
+    /// The query's decoded pairs.
+    pub params: Vec<(String, String)>,
+}
+
+/// The route of `req`, or the 404 (no such route), 405 (method) or 400
+/// (api-version) ARM answers instead.
+pub(super) fn resolve(req: &RecordedRequest) -> Result<Routed<'_>, Reply> {
+    let (path, query) = req
+        .path_and_query
+        .split_once('?')
+        .unwrap_or((req.path_and_query.as_str(), ""));
+    let Some(route) = Route::parse(path) else {
+        return Err(Reply::arm_error(
+            404,
+            "NoRoute",
+            format!("The emulator has no route for '{} {path}'.", req.method),
+        ));
+    };
+    let method = req.method.to_ascii_uppercase();
+    if !route.allows(&method) {
+        return Err(Reply::arm_error(
+            405,
+            "MethodNotAllowed",
+            format!("The HTTP method '{method}' is not supported for '{path}'."),
+        ));
+    }
+    let params = query_pairs(query);
+    check_api_version(&route, pair_value(&params, "api-version"))?;
+    Ok(Routed {
+        route,
+        method,
+        path,
+        query,
+        params,
+    })
+}
+
+fn check_api_version(route: &Route, version: Option<&str>) -> Result<(), Reply> {
+    let Some(version) = version else {
+        return Err(Reply::arm_error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        ));
+    };
+    if version == API_VERSION {
+        return Ok(());
+    }
+    match route {
+        Route::Subscription(_) if SUBSCRIPTION_API_VERSIONS.contains(&version) => Ok(()),
+        Route::Subscription(_) => Err(Reply::arm_error(
+            400,
+            "InvalidApiVersionParameter",
+            format!(
+                "The api-version '{version}' is invalid. The supported versions are '{API_VERSION},{}'.",
+                SUBSCRIPTION_API_VERSIONS.join(",")
+            ),
+        )),
+        _ => Err(Reply::arm_error(
+            400,
+            "NoRegisteredProviderFound",
+            format!(
+                "No registered resource provider found for api version '{version}' for type 'Microsoft.Kusto'. The api-version '{version}' is invalid. The supported versions are '{API_VERSION}'."
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const B: &str =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c/databases/d";
+
+    fn db() -> DatabasePath {
+        DatabasePath {
+            cluster: ClusterPath {
+                subscription: "s".to_owned(),
+                resource_group: "rg".to_owned(),
+                cluster: "c".to_owned(),
+            },
+            database: "d".to_owned(),
+        }
+    }
+
+    #[test]
+    fn routes() {
+        assert_eq!(
+            Route::parse("/subscriptions/s"),
+            Some(Route::Subscription("s".to_owned()))
+        );
+        assert_eq!(
+            Route::parse(&format!("{B}/dataConnections")),
+            Some(Route::DataConnections(db()))
+        );
+        assert_eq!(
+            Route::parse("/SUBSCRIPTIONS/s/resourcegroups/rg/providers/microsoft.kusto/Clusters/c/Databases/d/DataConnections/n"),
+            Some(Route::DataConnection(db(), "n".to_owned()))
+        );
+        assert_eq!(
+            Route::parse(&format!("{B}/checkNameAvailability")),
+            Some(Route::CheckNameAvailability(db()))
+        );
+        assert_eq!(
+            Route::parse("/subscriptions/s/providers/Microsoft.Kusto/locations/West%20Europe/operationResults/id"),
+            Some(Route::OperationResult {
+                subscription: "s".to_owned(),
+                location: "West Europe".to_owned(),
+                operation_id: "id".to_owned(),
+            })
+        );
+        for bad in [
+            "",
+            "/",
+            "/subscriptions",
+            "/subscriptions/",
+            &format!("{B}/dataConnections/"),
+            &format!("{B}/x/y"),
+        ] {
+            assert_eq!(Route::parse(bad), None, "{bad}");
+        }
+    }
+}
