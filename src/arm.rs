@@ -96,6 +96,17 @@ impl Response {
     }
 }
 
+/// Which credentials sign a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tokens {
+    /// The signed-in principal's token (reads).
+    Primary,
+    /// That token, plus the auxiliary tokens for linked sources (writes and their polls).
+    WithAuxiliary,
+    /// The `n`th auxiliary credential's token in place of the primary one.
+    Auxiliary(usize),
+}
+
 /// A request body as JSON: what `put` sends and `planned` shows, from the same wire value.
 pub fn to_json(body: &impl Serialize) -> Result<Value, ArmError> {
     serde_json::to_value(body).map_err(|e| ArmError::Decode {
@@ -155,21 +166,36 @@ impl ArmClient {
     }
 
     pub async fn get(&self, url: &Url) -> Result<Response, ArmError> {
-        self.send(Method::GET, url, None, false).await
+        self.send(Method::GET, url, None, Tokens::Primary).await
+    }
+
+    /// A GET signed by the `index`th auxiliary credential instead of the primary one: how a
+    /// source in another tenant is read (ARM takes auxiliary tokens only for linked access).
+    pub async fn get_as_auxiliary(&self, url: &Url, index: usize) -> Result<Response, ArmError> {
+        self.send(Method::GET, url, None, Tokens::Auxiliary(index))
+            .await
+    }
+
+    /// How many auxiliary credentials there are.
+    pub fn auxiliary_count(&self) -> usize {
+        self.auxiliary.as_ref().map_or(0, Auxiliary::len)
     }
 
     /// A GET of an operation's status: it carries the same auxiliary tokens as the write.
     pub async fn poll(&self, url: &Url) -> Result<Response, ArmError> {
-        self.send(Method::GET, url, None, true).await
+        self.send(Method::GET, url, None, Tokens::WithAuxiliary)
+            .await
     }
 
     pub async fn put(&self, url: &Url, body: &impl Serialize) -> Result<Response, ArmError> {
         let body = to_json(body)?;
-        self.send(Method::PUT, url, Some(&body), true).await
+        self.send(Method::PUT, url, Some(&body), Tokens::WithAuxiliary)
+            .await
     }
 
     pub async fn delete(&self, url: &Url) -> Result<Response, ArmError> {
-        self.send(Method::DELETE, url, None, true).await
+        self.send(Method::DELETE, url, None, Tokens::WithAuxiliary)
+            .await
     }
 
     /// GETs a collection and follows `nextLink` until it ends. A link already followed, more
@@ -245,14 +271,13 @@ impl ArmClient {
     /// been applied: it ends in `ArmError::Unanswered`, and `write` reconciles from there.
     ///
     /// Every step (tokens, the exchange, the pause before a retry) yields to Ctrl-C, SIGTERM
-    /// and the deadline. `auxiliary`: whether to send the auxiliary tokens (writes and their
-    /// polls).
+    /// and the deadline. `tokens`: which credentials sign it.
     pub async fn send(
         &self,
         method: Method,
         url: &Url,
         body: Option<&Value>,
-        auxiliary: bool,
+        tokens: Tokens,
     ) -> Result<Response, ArmError> {
         let started = Instant::now();
         let body = body.map(|value| serde_json::to_vec(value).unwrap_or_default());
@@ -268,7 +293,7 @@ impl ArmClient {
             attempt += 1;
             let request = self
                 .cancel
-                .guard(self.request(&method, url, body.as_deref(), auxiliary))
+                .guard(self.request(&method, url, body.as_deref(), tokens))
                 .await
                 // Nothing of this attempt was sent yet.
                 .map_err(|stop| ArmError::stopped(stop, None, false))??;
@@ -369,11 +394,23 @@ impl ArmClient {
         method: &Method,
         url: &Url,
         body: Option<&[u8]>,
-        auxiliary: bool,
+        tokens: Tokens,
     ) -> Result<reqwest::RequestBuilder, ArmError> {
-        let token = self.credential.token(&self.scope).await?;
-        let auxiliary = match (auxiliary, &self.auxiliary) {
-            (true, Some(tokens)) => Some(tokens.header(&self.scope).await?),
+        let token = match (tokens, &self.auxiliary) {
+            (Tokens::Auxiliary(index), auxiliary) => {
+                let token = match auxiliary {
+                    Some(auxiliary) => auxiliary.token(index, &self.scope).await?,
+                    None => None,
+                };
+                token.ok_or_else(|| ArmError::Decode {
+                    what: "the request".into(),
+                    problem: format!("there is no auxiliary credential #{index} to sign it"),
+                })?
+            }
+            _ => self.credential.token(&self.scope).await?,
+        };
+        let auxiliary = match (tokens, &self.auxiliary) {
+            (Tokens::WithAuxiliary, Some(auxiliary)) => Some(auxiliary.header(&self.scope).await?),
             _ => None,
         };
         Ok(self.build(

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod connection;
 pub mod duration;
 pub mod error;
+pub mod fleet;
 pub mod input;
 pub mod interrupt;
 pub mod names;

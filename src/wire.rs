@@ -43,7 +43,7 @@ pub use properties::{
 pub use responses::{
     CheckNameRequest, CheckNameResult, Cluster, DataConnectionValidationListResult,
     DataConnectionValidationResult, ErrorDetail, ErrorResponse, OperationStatus, Page,
-    Subscription, DATA_CONNECTION_TYPE,
+    Subscription, TrackedResource, DATA_CONNECTION_TYPE,
 };
 
 /// A page of data connections (`DataConnectionListResult`).

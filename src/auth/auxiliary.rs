@@ -36,6 +36,19 @@ enum AuxiliarySource {
     File(TokenFile),
 }
 
+impl AuxiliarySource {
+    async fn token(&self, scope: &str) -> Result<Secret, AuthError> {
+        match self {
+            AuxiliarySource::File(file) => Ok(file.token.clone()),
+            AuxiliarySource::Tenant {
+                tenant,
+                client_id,
+                credential,
+            } => secret_token(credential, tenant, client_id, scope, true).await,
+        }
+    }
+}
+
 /// A ready-made ARM token for another tenant, read from a file and checked.
 pub struct TokenFile {
     path: PathBuf,
@@ -81,17 +94,28 @@ impl Auxiliary {
     pub async fn header(&self, scope: &str) -> Result<Secret, AuthError> {
         let mut entries = Vec::with_capacity(self.sources.len());
         for source in &self.sources {
-            let token = match source {
-                AuxiliarySource::File(file) => file.token.clone(),
-                AuxiliarySource::Tenant {
-                    tenant,
-                    client_id,
-                    credential,
-                } => secret_token(credential, tenant, client_id, scope, true).await?,
-            };
-            entries.push(format!("Bearer {}", token.secret()));
+            entries.push(format!("Bearer {}", source.token(scope).await?.secret()));
         }
         Ok(Secret::new(entries.join(", ")))
+    }
+
+    /// How many auxiliary credentials there are.
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Whether there are none (never, once configured).
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+
+    /// The `index`th credential's token (cached by the credential), `None` past the last: what
+    /// signs a read of a source in that credential's tenant.
+    pub async fn token(&self, index: usize, scope: &str) -> Result<Option<Secret>, AuthError> {
+        match self.sources.get(index) {
+            Some(source) => source.token(scope).await.map(Some),
+            None => Ok(None),
+        }
     }
 
     /// The header as `--dry-run` shows it: one `Bearer [redacted]` entry per token.

@@ -405,3 +405,14 @@ pub struct Cluster {
     #[serde(default, deserialize_with = "unset::unset_as_none")]
     pub location: Option<String>,
 }
+
+/// What adxconn reads of a resource in a list of clusters or databases: its id and name.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct TrackedResource {
+    /// The ARM id; `""`/`null` read as unknown.
+    #[serde(default, deserialize_with = "unset::unset_as_none")]
+    pub id: Option<String>,
+    /// The name (`cluster/database` for a database).
+    #[serde(default, deserialize_with = "unset::unset_as_none")]
+    pub name: Option<String>,
+}
