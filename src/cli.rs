@@ -150,7 +150,7 @@ pub enum Command {
     Create(CreateCommand),
     /// Show one data connection.
     Show(ShowArgs),
-    /// List the data connections of a database.
+    /// List the data connections of a database, a cluster, a resource group or subscriptions.
     List(ListArgs),
     /// Delete a data connection and wait until it is gone.
     Delete(DeleteArgs),
@@ -314,7 +314,106 @@ pub struct ShowArgs {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     #[command(flatten)]
-    pub database: DatabaseArgs,
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Most requests in flight at once while walking the scope.
+    #[arg(long, value_name = "N", default_value_t = crate::fleet::DEFAULT_CONCURRENCY,
+          value_parser = parse_concurrency, help_heading = "Scope")]
+    pub concurrency: usize,
+}
+
+/// Where to look: every cluster of each subscription, narrowed by resource group, cluster and
+/// database (a narrower part needs the wider ones).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Scope")]
+pub struct ScopeArgs {
+    /// Subscription to look in (a GUID); repeat for several.
+    #[arg(long, env = "AZURE_SUBSCRIPTION_ID", value_name = "SUBSCRIPTION_ID", required = true, action = clap::ArgAction::Append)]
+    pub subscription: Vec<Guid>,
+    /// Only clusters in this resource group.
+    #[arg(long, short = 'g', value_name = "RESOURCE_GROUP")]
+    pub resource_group: Option<ResourceGroupName>,
+    /// Only this Kusto cluster's databases.
+    #[arg(long, value_name = "CLUSTER", requires = "resource_group")]
+    pub cluster: Option<ClusterName>,
+    /// Only this database.
+    #[arg(long, value_name = "DATABASE", requires = "cluster")]
+    pub database: Option<DatabaseName>,
+}
+
+impl ScopeArgs {
+    pub fn scope(&self) -> crate::fleet::Scope {
+        let mut subscriptions: Vec<String> = Vec::new();
+        for subscription in &self.subscription {
+            let subscription = subscription.to_string();
+            if !subscriptions
+                .iter()
+                .any(|seen| seen.eq_ignore_ascii_case(&subscription))
+            {
+                subscriptions.push(subscription);
+            }
+        }
+        crate::fleet::Scope {
+            subscriptions,
+            resource_group: self.resource_group.as_ref().map(ToString::to_string),
+            cluster: self.cluster.as_ref().map(ToString::to_string),
+            database: self.database.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// Which data connections to keep.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Filters")]
+pub struct FilterArgs {
+    /// Only connections of this kind (iothub, eventhub, eventgrid, cosmosdb,
+    /// eventhubwithmanagedidentity, eventgridwithmanagedidentity); repeat for several.
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    pub kind: Vec<crate::wire::Kind>,
+    /// Only connections whose name matches this glob (`*`, `?`; case-insensitive).
+    #[arg(long, value_name = "GLOB")]
+    pub name_pattern: Option<String>,
+    /// Only connections with a source in another tenant.
+    #[arg(long)]
+    pub cross_tenant_only: bool,
+}
+
+impl FilterArgs {
+    pub fn filters(&self) -> crate::fleet::Filters {
+        crate::fleet::Filters {
+            kinds: self.kind.clone(),
+            name_pattern: self.name_pattern.clone(),
+        }
+    }
+}
+
+/// `--concurrency`: 1 to `fleet::MAX_CONCURRENCY`.
+fn parse_concurrency(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=crate::fleet::MAX_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "use a whole number from 1 to {}",
+            crate::fleet::MAX_CONCURRENCY
+        )),
+    }
+}
+
+/// A data-connection kind, named as ARM does (any case).
+fn parse_kind(text: &str) -> Result<crate::wire::Kind, String> {
+    let kind = crate::wire::Kind::parse(text);
+    if kind.is_known() {
+        Ok(kind)
+    } else {
+        Err(format!(
+            "not a data-connection kind; use one of: {}",
+            crate::wire::Kind::NAMES
+                .iter()
+                .map(|name| name.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
 }
 
 #[derive(Debug, Args)]

@@ -68,6 +68,9 @@ pub enum Error {
         error: Box<ArmError>,
         missing: Missing,
     },
+    /// A walk over a scope could not read some of it; what it read was printed.
+    #[error("{count} part{} of the scope could not be read; the list is incomplete", if *.count == 1 { "" } else { "s" })]
+    Incomplete { count: usize },
     /// Azure accepted a write, but its status URL is one adxconn will not follow.
     #[error("Azure accepted the {method}, but adxconn will not follow its status URL")]
     Unfollowable {
@@ -92,9 +95,10 @@ impl Error {
             Error::CrossTenant { .. } => ExitStatus::Auth,
             Error::Arm(error) => arm_exit_status(error),
             Error::NotFound(_) => ExitStatus::NotFound,
-            Error::Output(_) | Error::Unfollowable { .. } | Error::WrongAddress { .. } => {
-                ExitStatus::Failure
-            }
+            Error::Output(_)
+            | Error::Unfollowable { .. }
+            | Error::WrongAddress { .. }
+            | Error::Incomplete { .. } => ExitStatus::Failure,
         }
     }
 
@@ -116,6 +120,9 @@ impl Error {
             Error::Unfollowable { resume, .. } => Some(format!(
                 "the write goes on in Azure; follow the data connection itself: {resume}"
             )),
+            Error::Incomplete { .. } => Some(
+                "each part that could not be read is named above (403: ask for Reader on it; 404: it went away while listing)".into(),
+            ),
             Error::NotConfirmed(_) | Error::Output(_) => None,
         }
     }

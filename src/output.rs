@@ -9,6 +9,7 @@ use tabled::settings::Style;
 
 use crate::cli::OutputFormat;
 use crate::error::Error;
+use crate::target::DatabaseRef;
 use crate::tenancy::SourceTenant;
 use crate::wire::{DataConnection, Received};
 
@@ -65,15 +66,13 @@ impl Printer {
         }
     }
 
-    /// Several data connections: a JSON array, or one row each.
-    pub fn connections(&self, views: &[ConnectionView]) -> Result<(), Error> {
-        match self.format {
-            OutputFormat::Json => self.json(&Value::Array(
-                views.iter().map(ConnectionView::to_json).collect(),
-            )),
-            OutputFormat::Table if views.is_empty() => Ok(()),
-            OutputFormat::Table => self.write(&list_table(views)),
+    /// Several data connections, one row each; with the cluster and database of each when
+    /// they span more than one database.
+    pub fn connections_table(&self, views: &[ConnectionView], spans: bool) -> Result<(), Error> {
+        if views.is_empty() {
+            return Ok(());
         }
+        self.write(&list_table(views, spans))
     }
 
     /// Pretty JSON, whatever the format (for values that only make sense as data).
@@ -116,6 +115,8 @@ pub struct ConnectionView {
     pub json: Value,
     /// `None` when not looked up (then not shown).
     pub source_tenant: Option<SourceTenant>,
+    /// The database it was listed in, when known.
+    pub database: Option<DatabaseRef>,
 }
 
 impl ConnectionView {
@@ -124,7 +125,14 @@ impl ConnectionView {
             connection: received.value,
             json: received.json,
             source_tenant: None,
+            database: None,
         }
+    }
+
+    #[must_use]
+    pub fn in_database(mut self, database: DatabaseRef) -> ConnectionView {
+        self.database = Some(database);
+        self
     }
 
     #[must_use]
@@ -191,9 +199,11 @@ fn field(value: &Value) -> String {
     }
 }
 
-/// The `list` table.
-pub fn list_table(views: &[ConnectionView]) -> String {
+/// The `list` table; `spans`: with CLUSTER and DATABASE columns first.
+pub fn list_table(views: &[ConnectionView], spans: bool) -> String {
     let mut rows = vec![[
+        "CLUSTER",
+        "DATABASE",
         "NAME",
         "KIND",
         "STATE",
@@ -206,7 +216,14 @@ pub fn list_table(views: &[ConnectionView]) -> String {
     .map(str::to_string)];
     for view in views {
         let connection = &view.connection;
+        let (cluster, database) = view
+            .database
+            .as_ref()
+            .map(|database| (database.cluster.clone(), database.database.clone()))
+            .unwrap_or_default();
         rows.push([
+            cluster,
+            database,
             view.short_name().to_string(),
             connection.kind_name().to_string(),
             view.state(),
@@ -220,7 +237,8 @@ pub fn list_table(views: &[ConnectionView]) -> String {
                 .unwrap_or_default(),
         ]);
     }
-    render(rows)
+    let skip = if spans { 0 } else { 2 };
+    render(rows.into_iter().map(|row| row.into_iter().skip(skip)))
 }
 
 /// The `show` table: one row per set field.
@@ -250,10 +268,10 @@ pub fn details_table(view: &ConnectionView) -> String {
 
 /// Plain columns, no borders, no trailing spaces: stable in snapshots and pipes. Each cell is
 /// escaped before the columns are measured, so what a server sent cannot break the layout.
-fn render<const N: usize>(rows: Vec<[String; N]>) -> String {
+fn render<Row: IntoIterator<Item = String>>(rows: impl IntoIterator<Item = Row>) -> String {
     let mut builder = Builder::default();
     for row in rows {
-        builder.push_record(row.map(|cell| crate::scrub::cell(&cell)));
+        builder.push_record(row.into_iter().map(|cell| crate::scrub::cell(&cell)));
     }
     let mut table = builder.build();
     table.with(Style::blank());
@@ -291,7 +309,7 @@ mod tests {
             "",
             "printed as received"
         );
-        let table = list_table(std::slice::from_ref(&view));
+        let table = list_table(std::slice::from_ref(&view), false);
         let row = table.lines().nth(1).unwrap();
         assert!(row.starts_with(" telemetry"), "{row}");
         assert!(row.contains("ns/hub"));
@@ -312,7 +330,7 @@ mod tests {
             }))
             .unwrap(),
         );
-        let table = list_table(std::slice::from_ref(&view));
+        let table = list_table(std::slice::from_ref(&view), false);
         assert_eq!(table.lines().count(), 2, "{table}");
         assert!(!table.contains('\u{1b}'));
         let header = table.lines().next().unwrap();

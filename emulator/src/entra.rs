@@ -55,6 +55,11 @@ pub(crate) fn handle(state: &mut State, req: &RecordedRequest) -> Outcome {
             90_033,
             format!("AADSTS90033: Injected fault: {code}."),
         ),
+        Fault::Error {
+            status,
+            code,
+            message,
+        } => error(*status, code, 90_033, message.clone()),
         other => return verbatim_outcome(other, req).unwrap_or(Outcome::Drop),
     };
     Outcome::Reply(reply)

@@ -24,6 +24,7 @@ use std::collections::VecDeque;
 
 use crate::http::{Outcome, Reply, Streamed};
 use crate::log::RecordedRequest;
+use crate::text::percent_decode;
 
 /// What an injected fault does to a matching request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +38,37 @@ pub enum Fault {
     DropConnection,
     /// Apply and commit the request, then close the connection without answering.
     LostResponse,
-    /// 409 with this Kusto error code (e.g. `ServiceIsInMaintenance`), nothing applied.
+    /// 409 with this Kusto error code, nothing applied: Kusto's transient
+    /// conflicts, `ServiceIsInMaintenance` (the cluster is being
+    /// maintained) or `RequestConflict` / `Conflict` (another operation is
+    /// in progress). Limit the rule with [`FaultRule::times`] for a
+    /// conflict that clears.
     Conflict { code: String },
+    /// `status` with ARM's error envelope `{"error":{"code","message"}}`
+    /// and ARM's headers, nothing applied: any failure a test wants worded
+    /// its way. With [`FaultRule::always`] and [`FaultRule::connection`], a
+    /// connection whose every delete fails:
+    ///
+    /// ```no_run
+    /// # let emulator = adxconn_emulator::Emulator::start(adxconn_emulator::World::demo())?;
+    /// use adxconn_emulator::{Fault, FaultRule};
+    /// emulator.inject(
+    ///     FaultRule::new(Fault::Error {
+    ///         status: 403,
+    ///         code: "DeleteLocked".to_owned(),
+    ///         message: "The data connection is locked.".to_owned(),
+    ///     })
+    ///     .method("DELETE")
+    ///     .connection("dc7")
+    ///     .always(),
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    Error {
+        status: u16,
+        code: String,
+        message: String,
+    },
     /// `status` (301, 302, 303, 307 or 308) with `Location: location` and
     /// an empty body, nothing applied: a server sending the client, and
     /// whatever credentials it would forward, somewhere else.
@@ -86,6 +116,9 @@ pub struct FaultRule {
     pub method: Option<String>,
     /// Substring of the path and query to match (case-insensitive); `None` matches any.
     pub path_contains: Option<String>,
+    /// How the path (without the query, percent-decoded) must end
+    /// (case-insensitive); `None` matches any.
+    pub path_ends_with: Option<String>,
     pub fault: Fault,
     /// How many matching requests the rule affects before it is used up;
     /// [`usize::MAX`] means no limit.
@@ -101,6 +134,7 @@ impl FaultRule {
         FaultRule {
             method: None,
             path_contains: None,
+            path_ends_with: None,
             fault,
             times: 1,
             token_endpoint: false,
@@ -132,6 +166,30 @@ impl FaultRule {
         self
     }
 
+    /// Restricts the rule to requests whose path (without the query,
+    /// percent-decoded) ends with `suffix`.
+    #[must_use]
+    pub fn path_ends_with(mut self, suffix: &str) -> FaultRule {
+        self.path_ends_with = Some(suffix.to_owned());
+        self
+    }
+
+    /// Restricts the rule to requests on the data connection `name` (in any
+    /// database): `path_ends_with("/dataConnections/{name}")`. Kusto's
+    /// transient 409 on the next three deletes of `dc1`:
+    ///
+    /// ```no_run
+    /// # let emulator = adxconn_emulator::Emulator::start(adxconn_emulator::World::demo())?;
+    /// use adxconn_emulator::{Fault, FaultRule};
+    /// let conflict = Fault::Conflict { code: "RequestConflict".to_owned() };
+    /// emulator.inject(FaultRule::new(conflict).method("DELETE").connection("dc1").times(3));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[must_use]
+    pub fn connection(self, name: &str) -> FaultRule {
+        self.path_ends_with(&format!("/dataConnections/{name}"))
+    }
+
     /// Sets how many matching requests the rule affects; [`usize::MAX`]
     /// means every one, for as long as the emulator runs.
     #[must_use]
@@ -157,6 +215,14 @@ impl FaultRule {
                 path_and_query
                     .to_ascii_lowercase()
                     .contains(&needle.to_ascii_lowercase())
+            })
+            && self.path_ends_with.as_deref().is_none_or(|suffix| {
+                let path = path_and_query
+                    .split_once('?')
+                    .map_or(path_and_query, |(path, _)| path);
+                percent_decode(path)
+                    .to_ascii_lowercase()
+                    .ends_with(&suffix.to_ascii_lowercase())
             })
     }
 }
@@ -315,8 +381,10 @@ impl SplitMix64 {
 pub(crate) fn fault_name(fault: &Fault) -> String {
     match fault {
         Fault::Throttle { .. } => "throttle".to_owned(),
-        Fault::Status(status) if *status >= 500 => "server_error".to_owned(),
-        Fault::Status(status) => format!("status_{status}"),
+        Fault::Status(status) | Fault::Error { status, .. } if *status >= 500 => {
+            "server_error".to_owned()
+        }
+        Fault::Status(status) | Fault::Error { status, .. } => format!("status_{status}"),
         Fault::DropConnection => "drop_connection".to_owned(),
         Fault::LostResponse => "lost_response".to_owned(),
         Fault::Conflict { .. } => "conflict".to_owned(),
@@ -375,6 +443,7 @@ pub(crate) fn verbatim_outcome(fault: &Fault, req: &RecordedRequest) -> Option<O
         }),
         Fault::Throttle { .. }
         | Fault::Status(_)
+        | Fault::Error { .. }
         | Fault::LostResponse
         | Fault::Conflict { .. } => return None,
     };
@@ -398,6 +467,36 @@ mod tests {
         assert_eq!(faults.take(false, "PUT", "/y"), Some(Fault::Status(500)));
         assert_eq!(faults.take(false, "PUT", "/y"), Some(Fault::Status(500)));
         assert_eq!(faults.take(false, "PUT", "/y"), None);
+    }
+
+    #[test]
+    fn connection_rules_match_that_connection_only() {
+        let mut faults = Faults::default();
+        faults.push(
+            FaultRule::new(Fault::Status(409))
+                .connection("dc1")
+                .always(),
+        );
+        let base =
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Kusto/clusters/c/databases/d";
+        for hit in [
+            format!("{base}/dataConnections/dc1?api-version=x"),
+            format!("{base}/DATACONNECTIONS/DC1"),
+            format!("{base}/dataConnections/d%631?api-version=x"),
+        ] {
+            assert_eq!(
+                faults.take(false, "DELETE", &hit),
+                Some(Fault::Status(409)),
+                "{hit}"
+            );
+        }
+        for miss in [
+            format!("{base}/dataConnections/dc10?api-version=x"),
+            format!("{base}/dataConnections/adc1"),
+            format!("{base}/dataConnections?x=/dataConnections/dc1"),
+        ] {
+            assert_eq!(faults.take(false, "DELETE", &miss), None, "{miss}");
+        }
     }
 
     #[test]

@@ -333,14 +333,24 @@ async fn respond(
         body: String::from_utf8_lossy(&body).into_owned(),
         status: None,
     };
-    match handler(recorded) {
+    let mut outcome = handler(recorded);
+    while let Outcome::Delayed {
+        after,
+        outcome: delayed,
+    } = outcome
+    {
+        tokio::time::sleep(after).await;
+        outcome = *delayed;
+    }
+    match outcome {
         Outcome::Reply(reply) => Ok(to_response(reply)),
         Outcome::Stream {
             status,
             headers,
             body,
         } => Ok(build_response(status, headers, Body::streamed(body))),
-        Outcome::Drop => Err(Unanswered),
+        // A delayed outcome was unwrapped above.
+        Outcome::Drop | Outcome::Delayed { .. } => Err(Unanswered),
         // Nothing is written; hyper drops this future (and the connection)
         // when the client closes it, and the runtime's shutdown drops it
         // with every other task.

@@ -6,6 +6,8 @@
 //! produced while the client reads it ([`Outcome::Stream`]), so that an
 //! endless or 500 MB body costs the emulator no more than one chunk.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
 
 /// A response to write back.
@@ -31,6 +33,11 @@ pub(crate) enum Outcome {
     /// Never answer: keep the connection open, writing nothing, until the
     /// client gives up or the host stops.
     Hang,
+    /// `outcome`, once `after` has passed (without holding anything up).
+    Delayed {
+        after: Duration,
+        outcome: Box<Outcome>,
+    },
 }
 
 impl Outcome {
@@ -40,6 +47,7 @@ impl Outcome {
             Outcome::Reply(reply) => Some(reply.status),
             Outcome::Stream { status, .. } => Some(*status),
             Outcome::Drop | Outcome::Hang => None,
+            Outcome::Delayed { outcome, .. } => outcome.status(),
         }
     }
 }

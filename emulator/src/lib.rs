@@ -14,16 +14,20 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 //!
-//! Module map: [`world`] holds the seeded identities and clusters, `host`
-//! the HTTPS (or plain HTTP) listener, CA and serving thread, `body` the
-//! response bodies (in memory or generated while written), `server` the [`Emulator`]
-//! handle, `entra` the token endpoint, `arm` the ARM surface (routes, authorisation,
-//! cross-tenant checks, handlers and ARM's reply shapes), `schema` the
+//! Module map: [`world`] holds the seeded identities, subscriptions,
+//! resource groups, clusters and the sources data connections read, and
+//! [`fleet`] seeds many of them at once ([`Fleet`], [`SeedConnection`]);
+//! `host` the HTTPS (or plain HTTP) listener, CA and serving thread (and the
+//! added latency), `body` the response bodies (in memory or generated while
+//! written), `server` the [`Emulator`] handle, `entra` the token endpoint,
+//! `arm` the ARM surface (routes, authorisation, throttling, cross-tenant
+//! checks, handlers, paging and ARM's reply shapes), `schema` the
 //! data-connection body rules, `operation` the long-running operations and
 //! their signed status URLs, [`faults`] the injectable failures (rules and
-//! the random mix) and [`log`] the request log and [`Stats`]. [`replay`]
-//! serves recorded ARM traffic instead of the emulated model, over the same
-//! `host`; `sink` the [`Sink`], a recording server on another origin.
+//! the random mix), [`throttle`] ARM's token buckets, and [`log`] the
+//! request log and [`Stats`]. [`replay`] serves recorded ARM traffic instead
+//! of the emulated model, over the same `host`; `sink` the [`Sink`], a
+//! recording server on another origin.
 //! Below them: `state` what a running emulator holds, `http` the reply type,
 //! `token` the JWTs, `tls` the per-instance CA, and `text` the text formats
 //! (percent and form coding, timestamps, GUIDs). The modules import each
@@ -33,6 +37,7 @@ mod arm;
 mod body;
 mod entra;
 pub mod faults;
+pub mod fleet;
 mod host;
 mod http;
 pub mod log;
@@ -43,15 +48,21 @@ mod server;
 mod sink;
 mod state;
 mod text;
+pub mod throttle;
 mod tls;
 mod token;
 pub mod world;
 
 pub use faults::{Fault, FaultMix, FaultRule};
+pub use fleet::{Fleet, SeedConnection, SourceCase};
 pub use log::{RecordedRequest, Stats};
 pub use server::Emulator;
 pub use sink::Sink;
-pub use world::{demo, App, Cluster, Role, Subscription, Tenant, World};
+pub use throttle::{Bucket, Throttling};
+pub use world::{
+    demo, source_id, App, Cluster, ResourceGroup, Role, Source, SourceState, Subscription, Tenant,
+    World,
+};
 
 /// The only ARM api-version the emulator accepts.
 pub const API_VERSION: &str = "2025-02-14";

@@ -57,6 +57,11 @@ pub(crate) fn is_token_path(path: &str) -> bool {
 pub struct Stats {
     /// Requests to ARM, faulted or not.
     pub arm_requests: usize,
+    /// Requests to ARM by method (uppercase), faulted or not: `methods["DELETE"]`.
+    pub methods: BTreeMap<String, usize>,
+    /// ARM requests refused with 429 by throttling (not injected throttles,
+    /// which count under `faults["throttle"]`).
+    pub throttled: usize,
     /// Requests to the token endpoint.
     pub token_requests: usize,
     /// Faults applied, explicit rules (token-endpoint ones included) and

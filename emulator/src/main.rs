@@ -5,8 +5,9 @@ use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use adxconn_emulator::{demo, Emulator, World};
+use adxconn_emulator::{demo, Emulator, Fleet, Throttling, World};
 use clap::Parser;
 
 /// Runs a local emulator of Azure Resource Manager (Microsoft.Kusto data
@@ -27,6 +28,61 @@ struct Args {
     /// do not log requests to stderr
     #[arg(long)]
     quiet: bool,
+    /// answer lists (clusters, databases, data connections) N items a page, with nextLink
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    page_size: Option<u32>,
+    /// delay every ARM answer by MS milliseconds
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    latency_ms: u64,
+    /// throttle like ARM (429 with Retry-After): per principal, subscription and
+    /// reads/writes/deletes, ARM's buckets (250 at 25/s, 200 at 10/s, 200 at 10/s)
+    /// or, given CAPACITY/PER_SEC, that bucket for each
+    #[arg(long, value_name = "CAPACITY/PER_SEC", num_args = 0..=1, require_equals = true,
+          default_missing_value = "arm", value_parser = parse_throttle)]
+    throttle: Option<Throttling>,
+    /// also seed a generated fleet in the demo subscription: CLUSTERS in two
+    /// resource groups, DATABASES and CONNECTIONS spread over them, sources
+    /// present, deleted, forbidden or in the other tenant in turn
+    #[arg(long, value_name = "CLUSTERS,DATABASES,CONNECTIONS", value_parser = parse_fleet)]
+    fleet: Option<Fleet>,
+}
+
+/// `arm` (ARM's buckets) or `CAPACITY/PER_SEC`.
+fn parse_throttle(value: &str) -> Result<Throttling, String> {
+    if value == "arm" {
+        return Ok(Throttling::arm());
+    }
+    let (capacity, rate) = value
+        .split_once('/')
+        .ok_or_else(|| format!("expected CAPACITY/PER_SEC, e.g. 200/10, not '{value}'"))?;
+    let capacity: u32 = capacity
+        .trim()
+        .parse()
+        .map_err(|e| format!("capacity '{capacity}': {e}"))?;
+    let rate: f64 = rate
+        .trim()
+        .parse()
+        .map_err(|e| format!("refill rate '{rate}': {e}"))?;
+    if !rate.is_finite() || rate < 0.0 {
+        return Err(format!("refill rate '{rate}' must be a number >= 0"));
+    }
+    Ok(Throttling::uniform(capacity, rate))
+}
+
+/// `CLUSTERS,DATABASES,CONNECTIONS`.
+fn parse_fleet(value: &str) -> Result<Fleet, String> {
+    let numbers: Vec<usize> = value
+        .split(',')
+        .map(|n| n.trim().parse().map_err(|e| format!("'{n}': {e}")))
+        .collect::<Result<_, String>>()?;
+    match numbers.as_slice() {
+        [clusters, databases, connections] if *clusters > 0 && *databases > 0 => {
+            Ok(Fleet::new(*clusters, *databases, *connections))
+        }
+        _ => Err(format!(
+            "expected CLUSTERS,DATABASES,CONNECTIONS with at least one cluster and database, not '{value}'"
+        )),
+    }
 }
 
 fn environment(emulator: &Emulator) -> Vec<(&'static str, String)> {
@@ -72,8 +128,18 @@ async fn wait_for_shutdown() {
 
 fn run(args: Args) -> Result<(), String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
-    let emulator = Emulator::start_on(World::demo(), addr)
-        .map_err(|e| format!("cannot start on {addr}: {e}"))?;
+    let world = match &args.fleet {
+        Some(fleet) => fleet.world(),
+        None => World::demo(),
+    };
+    let emulator =
+        Emulator::start_on(world, addr).map_err(|e| format!("cannot start on {addr}: {e}"))?;
+    if let Some(fleet) = &args.fleet {
+        emulator.seed_connections(fleet.connections());
+    }
+    emulator.set_page_size(args.page_size.and_then(|n| usize::try_from(n).ok()));
+    emulator.set_latency(Duration::from_millis(args.latency_ms));
+    emulator.set_throttling(args.throttle);
     let env = environment(&emulator);
 
     if let Some(path) = &args.env_file {
@@ -85,6 +151,12 @@ fn run(args: Args) -> Result<(), String> {
         .iter()
         .map(|(k, v)| format!("export {k}={}\n", shell_quote(v)))
         .collect();
+    if let Some(fleet) = &args.fleet {
+        banner.push_str(&format!(
+            "# fleet: {} clusters in resource groups rg-fleet-*, {} databases, {} data connections.\n",
+            fleet.clusters, fleet.databases, fleet.connections
+        ));
+    }
     banner.push_str(&format!(
         "# adxconn emulator at {}: resource group '{}', cluster '{}', databases '{}' and '{}'. Ctrl-C stops it.\n",
         emulator.url(),
@@ -160,6 +232,11 @@ mod tests {
             (defaults.port, defaults.env_file, defaults.quiet),
             (0, None, false)
         );
+        assert_eq!(
+            (defaults.page_size, defaults.latency_ms, defaults.throttle),
+            (None, 0, None)
+        );
+        assert!(defaults.fleet.is_none());
         assert_eq!(parse(&["--port=1"]).unwrap().port, 1);
         for help in ["--help", "-h"] {
             assert_eq!(parse(&[help]).unwrap_err().kind(), ErrorKind::DisplayHelp);
@@ -168,6 +245,40 @@ mod tests {
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--port", "65536"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
+    }
+
+    #[test]
+    fn fleet_knobs() {
+        let args = parse(&[
+            "--page-size",
+            "5",
+            "--latency-ms=20",
+            "--throttle",
+            "--fleet",
+            "3,12,60",
+        ])
+        .unwrap();
+        assert_eq!(args.page_size, Some(5));
+        assert_eq!(args.latency_ms, 20);
+        assert_eq!(args.throttle, Some(Throttling::arm()));
+        assert_eq!(args.fleet, Some(Fleet::new(3, 12, 60)));
+        assert_eq!(
+            parse(&["--throttle=20/2.5"]).unwrap().throttle,
+            Some(Throttling::uniform(20, 2.5))
+        );
+        for bad in [
+            &["--page-size", "0"][..],
+            &["--throttle=20"],
+            &["--throttle=x/1"],
+            &["--throttle=1/-1"],
+            &["--throttle=1/inf"],
+            &["--fleet", "3,12"],
+            &["--fleet", "0,1,1"],
+            &["--fleet", "1,x,1"],
+            &["--latency-ms", "-1"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

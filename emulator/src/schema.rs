@@ -117,6 +117,17 @@ const IDENTITY_ID: &[&str] = &[
     "/subscriptions/*/resourceGroups/*/providers/Microsoft.Kusto/clusters/*",
 ];
 
+/// Body properties that name a source resource, in every kind.
+pub(crate) const SOURCE_PROPERTIES: [&str; 7] = [
+    "eventHubResourceId",
+    "iotHubResourceId",
+    "storageAccountResourceId",
+    "eventGridResourceId",
+    "eventHubResourceIdForManagedIdentity",
+    "storageAccountResourceIdForManagedIdentity",
+    "cosmosDbAccountResourceId",
+];
+
 const TABLE: Prop = opt("tableName", Ty::Str, Unset::EmptyString);
 const MAPPING: Prop = opt("mappingRuleName", Ty::Str, Unset::EmptyString);
 const FORMAT: Prop = opt("dataFormat", Ty::Enum(DATA_FORMATS), Unset::EmptyString);

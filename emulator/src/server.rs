@@ -12,14 +12,15 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::faults::{FaultMix, FaultRule, MixState};
+use crate::fleet::SeedConnection;
 use crate::host::{Bound, Host};
 use crate::http::Outcome;
 use crate::log::{is_token_path, RecordedRequest, Stats};
 use crate::operation::{ConnectionKey, OperationError, UrlSigner};
-use crate::schema::validate;
 use crate::sink::Sink;
 use crate::state::{Shared, State, StoredConnection};
-use crate::text::{rfc3339, unix_now};
+use crate::text::unix_now;
+use crate::throttle::{Buckets, Throttling};
 use crate::token::{Claims, ARM_AUDIENCE};
 use crate::world::World;
 
@@ -155,7 +156,8 @@ impl Emulator {
 
     /// Stores a data connection directly, `Succeeded`, as if created earlier.
     /// The cluster and database need not exist in the world (so a test can
-    /// seed orphans). Replaces any connection with the same name.
+    /// seed orphans). Replaces any connection with the same name. Same as
+    /// [`Emulator::seed_connection`] with [`SeedConnection`]'s fields.
     ///
     /// # Panics
     ///
@@ -172,53 +174,80 @@ impl Emulator {
         kind: &str,
         properties: Value,
     ) {
-        let body = serde_json::json!({"kind": kind, "properties": properties});
-        let body = match validate(&body) {
-            Ok(body) => body,
-            Err(errors) => panic!("insert_connection: invalid {kind} data connection: {errors:?}"),
-        };
-        let mut state = self.shared.lock();
-        let seeded = state
-            .world
-            .cluster(subscription, resource_group, cluster)
-            .cloned();
-        let (subscription, resource_group, cluster_name, location, database) = match &seeded {
-            Some(c) => (
-                c.subscription_id.clone(),
-                c.resource_group.clone(),
-                c.name.clone(),
-                c.location.clone(),
-                c.database(database).unwrap_or(database).to_owned(),
-            ),
-            None => (
-                subscription.to_owned(),
-                resource_group.to_owned(),
-                cluster.to_owned(),
-                crate::world::demo::LOCATION.to_owned(),
-                database.to_owned(),
-            ),
-        };
-        let key = ConnectionKey::new(
-            &subscription,
-            &resource_group,
-            &cluster_name,
-            &database,
-            name,
-        );
-        let conn = StoredConnection {
-            subscription,
-            resource_group,
-            cluster: cluster_name,
-            database,
+        self.seed_connection(SeedConnection {
+            subscription: subscription.to_owned(),
+            resource_group: resource_group.to_owned(),
+            cluster: cluster.to_owned(),
+            database: database.to_owned(),
             name: name.to_owned(),
-            schema: body.schema,
-            location,
-            properties: body.properties,
-            created: rfc3339(std::time::SystemTime::now()),
+            kind: kind.to_owned(),
+            properties,
             provisioning_state: "Succeeded".to_owned(),
-            active_operation: None,
-        };
-        state.connections.insert(key, conn);
+        });
+    }
+
+    /// Stores a data connection directly, in its provisioning state, as if
+    /// created earlier: no PUT, no operation, nothing logged. Its cluster
+    /// and database need not exist in the world (an orphan). Replaces any
+    /// connection with the same name.
+    ///
+    /// ```no_run
+    /// use adxconn_emulator::{demo, source_id, Emulator, SeedConnection, SourceState, World};
+    /// use serde_json::json;
+    ///
+    /// let hub = source_id::event_hub(demo::SUBSCRIPTION, "rg-src", "ns", "gone");
+    /// let world = World::demo().with_source(&hub, SourceState::Deleted);
+    /// let emulator = Emulator::start(world.clone())?;
+    /// let properties = json!({"eventHubResourceId": hub, "consumerGroup": "$Default"});
+    /// emulator.seed_connection(
+    ///     SeedConnection::new(&world.clusters[0], demo::DATABASE, "dc1", "EventHub", properties)
+    ///         .provisioning_state("Failed"),
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If its kind and properties do not form a valid data connection: this
+    /// is a test-setup mistake, not request input.
+    pub fn seed_connection(&self, seed: SeedConnection) {
+        self.seed_connections([seed]);
+    }
+
+    /// [`Emulator::seed_connection`] for each, under one lock.
+    ///
+    /// # Panics
+    ///
+    /// As [`Emulator::seed_connection`], at the first invalid one (those
+    /// before it are stored).
+    pub fn seed_connections(&self, seeds: impl IntoIterator<Item = SeedConnection>) {
+        let mut state = self.shared.lock();
+        for seed in seeds {
+            let conn = match seed.stored(&state.world) {
+                Ok(conn) => conn,
+                Err(errors) => panic!(
+                    "seed_connection: invalid {} data connection '{}': {errors:?}",
+                    seed.kind, seed.name
+                ),
+            };
+            let key = ConnectionKey::new(
+                &conn.subscription,
+                &conn.resource_group,
+                &conn.cluster,
+                &conn.database,
+                &conn.name,
+            );
+            state.connections.insert(key, conn);
+        }
+    }
+
+    /// Runs `f` on the running emulator's world, e.g. to delete a source or
+    /// a database mid-test:
+    /// `emulator.with_world(|w| w.set_source(&id, SourceState::Deleted))`.
+    /// Data connections are not part of it; those of a removed database stay
+    /// stored, unreachable.
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut self.shared.lock().world)
     }
 
     /// A token the emulator accepts for `client_id` in `tenant`, valid for
@@ -280,10 +309,43 @@ impl Emulator {
         self.shared.lock().settings.poll_retry_after = secs;
     }
 
-    /// Page size of data-connection lists (`nextLink` paging); `None` (the
-    /// default) answers everything in one page.
+    /// Page size of every list: clusters (of a subscription or a resource
+    /// group), databases and data connections, each page but the last with
+    /// a `nextLink` on the emulator's origin; `None` (the default) answers
+    /// everything in one page.
     pub fn set_page_size(&self, page_size: Option<usize>) {
         self.shared.lock().settings.page_size = page_size;
+    }
+
+    /// A delay added to every ARM answer (token requests are not delayed),
+    /// after the request is handled: a round trip to a far region. Requests
+    /// are delayed concurrently, not one after another. Default: none.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.lock().settings.latency = latency;
+    }
+
+    /// Turns ARM's throttling on (with fresh, full buckets) or, with `None`
+    /// (the default), off. When on, each authenticated ARM request takes a
+    /// token from the bucket of its principal (the token's `oid`), its
+    /// subscription and its operation type; with none left it is answered
+    /// 429 `TooManyRequests` with `Retry-After` (whole seconds, at least 1)
+    /// and not processed, and every answer to an authenticated request says
+    /// what is left in `x-ms-ratelimit-remaining-subscription-reads`,
+    /// `-writes` or `-deletes`. Throttled requests count in
+    /// [`Stats::throttled`].
+    ///
+    /// ```no_run
+    /// # let emulator = adxconn_emulator::Emulator::start(adxconn_emulator::World::demo())?;
+    /// use adxconn_emulator::{Bucket, Throttling};
+    /// // ARM's limits, but only 20 deletes, refilled at 2 a second.
+    /// emulator.set_throttling(Some(Throttling {
+    ///     deletes: Bucket::new(20, 2.0),
+    ///     ..Throttling::arm()
+    /// }));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn set_throttling(&self, throttling: Option<Throttling>) {
+        self.shared.lock().throttle = throttling.map(Buckets::new);
     }
 
     /// Status-URL GETs served so far (both URL kinds; refused ones not counted).
@@ -303,7 +365,19 @@ fn handle(shared: &Shared, mut recorded: RecordedRequest) -> Outcome {
             crate::entra::handle(&mut state, &recorded)
         } else {
             state.stats.arm_requests += 1;
-            crate::arm::handle(&mut state, &recorded)
+            *state
+                .stats
+                .methods
+                .entry(recorded.method.to_ascii_uppercase())
+                .or_default() += 1;
+            let outcome = crate::arm::handle(&mut state, &recorded);
+            match state.settings.latency {
+                latency if latency.is_zero() => outcome,
+                latency => Outcome::Delayed {
+                    after: latency,
+                    outcome: Box::new(outcome),
+                },
+            }
         };
         recorded.status = outcome.status();
         state.log.push(recorded.clone());

@@ -1,6 +1,6 @@
 //! The emulator's mutable state behind one mutex: stored data connections,
-//! running operations, per-test settings, injected faults and the request
-//! log. Handlers run synchronously under the lock, so each request sees and
+//! running operations, per-test settings, injected faults, throttling
+//! buckets and the request log. Handlers run synchronously under the lock, so each request sees and
 //! leaves a consistent state, and the log order is the handling order.
 
 use std::collections::{BTreeMap, HashMap};
@@ -13,6 +13,7 @@ use crate::faults::{Faults, MixState};
 use crate::log::{RecordedRequest, Stats};
 use crate::operation::{Action, ConnectionKey, Operation, OperationError, UrlSigner};
 use crate::schema::{echo_properties, render_properties, KindSchema};
+use crate::throttle::Buckets;
 use crate::token::TokenSigner;
 use crate::world::World;
 
@@ -83,8 +84,11 @@ impl StoredConnection {
 pub(crate) struct Settings {
     pub operation_duration: Duration,
     pub poll_retry_after: Option<u64>,
+    /// Page size of every list; `None` answers in one page.
     pub page_size: Option<usize>,
     pub fail_next_operation: Option<OperationError>,
+    /// Added to every ARM answer, after handling.
+    pub latency: Duration,
 }
 
 impl Default for Settings {
@@ -94,6 +98,7 @@ impl Default for Settings {
             poll_retry_after: None,
             page_size: None,
             fail_next_operation: None,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -111,6 +116,8 @@ pub(crate) struct State {
     pub faults: Faults,
     /// The random fault mix, when one is set.
     pub mix: Option<MixState>,
+    /// ARM's throttling, when on.
+    pub throttle: Option<Buckets>,
     pub log: Vec<RecordedRequest>,
     pub stats: Stats,
     /// Status-URL GETs served.
@@ -129,6 +136,7 @@ impl State {
             settings: Settings::default(),
             faults: Faults::default(),
             mix: None,
+            throttle: None,
             log: Vec::new(),
             stats: Stats::default(),
             polls: 0,

@@ -1,14 +1,120 @@
-//! The seeded, immutable part of the emulated cloud: tenants with their app
-//! registrations, subscriptions, and Kusto clusters with their databases.
+//! The seeded part of the emulated cloud: tenants with their app
+//! registrations, subscriptions, resource groups, Kusto clusters with their
+//! databases, and the source resources data connections read from (Event
+//! Hubs, IoT Hubs, storage accounts, Event Grid subscriptions, Cosmos DB
+//! accounts).
 //!
-//! Data connections are the mutable part and live in the emulator's state.
+//! A [`World`] is built before the emulator starts, with its fields or the
+//! `with_*` builders; a running emulator can still change it through
+//! [`Emulator::with_world`](crate::Emulator::with_world) (delete a source or
+//! a database mid-test, say). Data connections are the mutable part and live
+//! in the emulator's state.
 
 /// Identities and resources an [`Emulator`](crate::Emulator) starts with.
 #[derive(Debug, Clone, Default)]
 pub struct World {
     pub tenants: Vec<Tenant>,
     pub subscriptions: Vec<Subscription>,
+    /// Resource groups that exist without holding a cluster; a group holding
+    /// one exists anyway.
+    pub resource_groups: Vec<ResourceGroup>,
     pub clusters: Vec<Cluster>,
+    /// The source resources a `GET` of their id answers; any other id in a
+    /// known subscription answers 404 `ResourceNotFound`.
+    pub sources: Vec<Source>,
+}
+
+/// A resource group, by subscription and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceGroup {
+    pub subscription_id: String,
+    pub name: String,
+}
+
+/// A resource a data connection reads from, by its ARM id: an Event Hub
+/// (`.../Microsoft.EventHub/namespaces/{ns}/eventhubs/{eh}`), an IoT Hub
+/// (`.../Microsoft.Devices/IotHubs/{hub}`), a storage account
+/// (`.../Microsoft.Storage/storageAccounts/{a}`), a Cosmos DB account
+/// (`.../Microsoft.DocumentDB/databaseAccounts/{a}`) or an Event Grid
+/// subscription (`.../storageAccounts/{a}/providers/Microsoft.EventGrid/eventSubscriptions/{e}`
+/// or `.../Microsoft.EventGrid/systemTopics/{t}/eventSubscriptions/{e}`).
+///
+/// Its subscription must be one of the world's for a `GET` to reach it
+/// (else 404 `SubscriptionNotFound`), and the caller's token must come from
+/// that subscription's tenant (else 401 `InvalidAuthenticationTokenTenant`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub id: String,
+    /// Display name of the region, e.g. `West Europe`.
+    pub location: String,
+    pub state: SourceState,
+}
+
+/// What a `GET` of a [`Source`] answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceState {
+    /// 200 with `{id, name, type, location}`.
+    Present,
+    /// 404 `ResourceNotFound`, as for an id never seeded.
+    Deleted,
+    /// 403 `AuthorizationFailed` to callers signed in to `tenant` (their
+    /// app has no read role on it); others are answered as if
+    /// [`SourceState::Present`].
+    Forbidden { tenant: String },
+}
+
+impl SourceState {
+    /// [`SourceState::Forbidden`] to `tenant`.
+    pub fn forbidden_to(tenant: &str) -> SourceState {
+        SourceState::Forbidden {
+            tenant: tenant.to_owned(),
+        }
+    }
+}
+
+impl Source {
+    /// A source in [`demo::LOCATION`].
+    pub fn new(id: &str, state: SourceState) -> Source {
+        Source {
+            id: id.to_owned(),
+            location: demo::LOCATION.to_owned(),
+            state,
+        }
+    }
+
+    /// The resource type its id names, e.g. `Microsoft.EventHub/namespaces/eventhubs`.
+    pub fn resource_type(&self) -> String {
+        resource_type(&self.id)
+    }
+}
+
+/// Ids of the source resources data connections read, for seeding.
+pub mod source_id {
+    /// `/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.EventHub/namespaces/{namespace}/eventhubs/{hub}`
+    pub fn event_hub(subscription: &str, group: &str, namespace: &str, hub: &str) -> String {
+        format!("/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.EventHub/namespaces/{namespace}/eventhubs/{hub}")
+    }
+
+    /// `/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Devices/IotHubs/{hub}`
+    pub fn iot_hub(subscription: &str, group: &str, hub: &str) -> String {
+        format!("/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Devices/IotHubs/{hub}")
+    }
+
+    /// `/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Storage/storageAccounts/{account}`
+    pub fn storage_account(subscription: &str, group: &str, account: &str) -> String {
+        format!("/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Storage/storageAccounts/{account}")
+    }
+
+    /// The Event Grid subscription `name` on a storage account (an extension
+    /// resource): `{storage account id}/providers/Microsoft.EventGrid/eventSubscriptions/{name}`.
+    pub fn event_grid_subscription(storage_account_id: &str, name: &str) -> String {
+        format!("{storage_account_id}/providers/Microsoft.EventGrid/eventSubscriptions/{name}")
+    }
+
+    /// `/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.DocumentDB/databaseAccounts/{account}`
+    pub fn cosmos_db_account(subscription: &str, group: &str, account: &str) -> String {
+        format!("/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.DocumentDB/databaseAccounts/{account}")
+    }
 }
 
 /// An Entra ID tenant and the apps (service principals) that can sign in to it.
@@ -125,7 +231,109 @@ impl World {
                 location: demo::LOCATION.to_owned(),
                 databases: vec![demo::DATABASE.to_owned(), demo::STAGING_DATABASE.to_owned()],
             }],
+            resource_groups: Vec::new(),
+            sources: Vec::new(),
         }
+    }
+
+    /// Adds a subscription trusting `tenant_id` (which should be one of the
+    /// world's tenants for tokens to reach it).
+    #[must_use]
+    pub fn with_subscription(mut self, id: &str, tenant_id: &str) -> World {
+        self.subscriptions.push(Subscription {
+            id: id.to_owned(),
+            tenant_id: tenant_id.to_owned(),
+            display_name: format!("subscription {id}"),
+        });
+        self
+    }
+
+    /// Adds an empty resource group.
+    #[must_use]
+    pub fn with_resource_group(mut self, subscription: &str, name: &str) -> World {
+        self.resource_groups.push(ResourceGroup {
+            subscription_id: subscription.to_owned(),
+            name: name.to_owned(),
+        });
+        self
+    }
+
+    /// Adds a cluster in [`demo::LOCATION`] holding `databases` (its
+    /// resource group exists from then on), or, when the world has that
+    /// cluster already, adds the databases it lacks to it.
+    #[must_use]
+    pub fn with_cluster<D: Into<String>>(
+        mut self,
+        subscription: &str,
+        resource_group: &str,
+        name: &str,
+        databases: impl IntoIterator<Item = D>,
+    ) -> World {
+        let databases = databases.into_iter().map(Into::into);
+        if let Some(existing) = self.cluster_mut(subscription, resource_group, name) {
+            for database in databases {
+                if existing.database(&database).is_none() {
+                    existing.databases.push(database);
+                }
+            }
+            return self;
+        }
+        self.clusters.push(Cluster {
+            subscription_id: subscription.to_owned(),
+            resource_group: resource_group.to_owned(),
+            name: name.to_owned(),
+            location: demo::LOCATION.to_owned(),
+            databases: databases.collect(),
+        });
+        self
+    }
+
+    /// Adds the source `id` in this state, replacing any with that id.
+    #[must_use]
+    pub fn with_source(mut self, id: &str, state: SourceState) -> World {
+        self.set_source(id, state);
+        self
+    }
+
+    /// Sets the state of source `id` (adding it in [`demo::LOCATION`] if new).
+    pub fn set_source(&mut self, id: &str, state: SourceState) {
+        match self
+            .sources
+            .iter_mut()
+            .find(|s| s.id.eq_ignore_ascii_case(id))
+        {
+            Some(source) => source.state = state,
+            None => self.sources.push(Source::new(id, state)),
+        }
+    }
+
+    /// Removes database `database` from its cluster; whether it was there.
+    pub fn remove_database(
+        &mut self,
+        subscription: &str,
+        resource_group: &str,
+        cluster: &str,
+        database: &str,
+    ) -> bool {
+        let Some(cluster) = self.cluster_mut(subscription, resource_group, cluster) else {
+            return false;
+        };
+        let before = cluster.databases.len();
+        cluster
+            .databases
+            .retain(|d| !d.eq_ignore_ascii_case(database));
+        cluster.databases.len() != before
+    }
+
+    fn cluster_mut(
+        &mut self,
+        subscription: &str,
+        resource_group: &str,
+        name: &str,
+    ) -> Option<&mut Cluster> {
+        self.clusters
+            .iter_mut()
+            .find(|c| c.is(subscription, resource_group, name))
     }
 
     pub(crate) fn tenant(&self, id: &str) -> Option<&Tenant> {
@@ -144,19 +352,37 @@ impl World {
         resource_group: &str,
         name: &str,
     ) -> Option<&Cluster> {
-        self.clusters.iter().find(|c| {
+        self.clusters
+            .iter()
+            .find(|c| c.is(subscription, resource_group, name))
+    }
+
+    /// The clusters of a subscription, or of one of its resource groups, in
+    /// seeding order.
+    pub(crate) fn clusters_in<'w>(
+        &'w self,
+        subscription: &'w str,
+        resource_group: Option<&'w str>,
+    ) -> impl Iterator<Item = &'w Cluster> + 'w {
+        self.clusters.iter().filter(move |c| {
             c.subscription_id.eq_ignore_ascii_case(subscription)
-                && c.resource_group.eq_ignore_ascii_case(resource_group)
-                && c.name.eq_ignore_ascii_case(name)
+                && resource_group.is_none_or(|g| c.resource_group.eq_ignore_ascii_case(g))
         })
     }
 
-    /// A resource group exists when some cluster lives in it.
+    /// A resource group exists when it was seeded or some cluster lives in it.
     pub(crate) fn has_resource_group(&self, subscription: &str, resource_group: &str) -> bool {
-        self.clusters.iter().any(|c| {
-            c.subscription_id.eq_ignore_ascii_case(subscription)
-                && c.resource_group.eq_ignore_ascii_case(resource_group)
-        })
+        self.clusters_in(subscription, Some(resource_group))
+            .next()
+            .is_some()
+            || self.resource_groups.iter().any(|g| {
+                g.subscription_id.eq_ignore_ascii_case(subscription)
+                    && g.name.eq_ignore_ascii_case(resource_group)
+            })
+    }
+
+    pub(crate) fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id.eq_ignore_ascii_case(id))
     }
 }
 
@@ -169,6 +395,21 @@ impl Tenant {
 }
 
 impl Cluster {
+    fn is(&self, subscription: &str, resource_group: &str, name: &str) -> bool {
+        self.subscription_id.eq_ignore_ascii_case(subscription)
+            && self.resource_group.eq_ignore_ascii_case(resource_group)
+            && self.name.eq_ignore_ascii_case(name)
+    }
+
+    /// `/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.Kusto/Clusters/{name}`,
+    /// capitalised as the service answers it.
+    pub fn id(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Kusto/Clusters/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
+    }
+
     /// The database's name as seeded, found case-insensitively.
     pub(crate) fn database(&self, name: &str) -> Option<&str> {
         self.databases
@@ -190,4 +431,25 @@ pub(crate) fn region_name(location: &str) -> String {
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_lowercase)
         .collect()
+}
+
+/// The resource type an ARM id names: the namespace after the last
+/// `providers` segment and every type segment after it, e.g.
+/// `Microsoft.EventHub/namespaces/eventhubs`, or
+/// `Microsoft.EventGrid/eventSubscriptions` for an extension resource;
+/// `Microsoft.Resources/subscriptions/resourceGroups` without `providers`.
+pub(crate) fn resource_type(id: &str) -> String {
+    let segments: Vec<&str> = id.trim_matches('/').split('/').collect();
+    let Some(providers) = segments
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+    else {
+        return "Microsoft.Resources/subscriptions/resourceGroups".to_owned();
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    if let Some(namespace) = segments.get(providers + 1) {
+        parts.push(namespace);
+    }
+    parts.extend(segments.iter().skip(providers + 2).step_by(2));
+    parts.join("/")
 }

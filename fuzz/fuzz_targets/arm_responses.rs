@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
         assert!(holds(connection, connection));
         let view = ConnectionView::new(received).with_source_tenant(SourceTenant::Unknown);
         let _ = details_table(&view);
-        let _ = list_table(std::slice::from_ref(&view));
+        let _ = list_table(std::slice::from_ref(&view), true);
         let _ = view.to_json();
     }
 });

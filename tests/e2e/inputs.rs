@@ -123,7 +123,8 @@ fn malformed_inputs_exit_2_name_the_flag_and_send_nothing() {
         ("--id", vec!["show".into(), "--id".into(), "/subscriptions/x".into()]),
         ("--id", vec!["delete".into(), "--yes".into(), "--id".into(), "".into()]),
         ("--cluster", vec!["show".into(), "--id".into(), format!("/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Kusto/clusters/adxdemo/databases/db/dataConnections/c"), "--cluster".into(), "adxdemo".into()]),
-        ("--database", vec!["list".into(), "--subscription".into(), SUB.into(), "-g".into(), "rg".into(), "--cluster".into(), "adxdemo".into()]),
+        // A narrower scope needs the wider parts.
+        ("--cluster", vec!["list".into(), "--subscription".into(), SUB.into(), "-g".into(), "rg".into(), "--database".into(), "db".into()]),
         ("--client-secret-file", with("eventhub", "--client-secret-file", Some("/nonexistent/secret"))),
         ("--client-secret-file", with("eventhub", "--client-secret-file", Some("/"))),
         ("--aux-token-file", with("eventhub", "--aux-token-file", Some("/nonexistent/token"))),

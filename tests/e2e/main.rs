@@ -7,6 +7,7 @@ mod auth;
 mod create;
 mod cross_tenant;
 mod errors;
+mod fleet;
 mod hostile_input;
 mod hostile_network;
 mod inputs;

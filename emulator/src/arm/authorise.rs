@@ -2,7 +2,7 @@
 //! `Authorization` header, the subscription's tenant against the token's,
 //! and the caller's role in that tenant against the method.
 
-use crate::arm::replies::unauthorized;
+use crate::arm::replies::{authorization_failed, unauthorized};
 use crate::arm::routes::Routed;
 use crate::http::Reply;
 use crate::log::RecordedRequest;
@@ -102,14 +102,7 @@ pub(super) fn authorise(
         None => false,
     };
     if !may {
-        return Err(Reply::arm_error(
-            403,
-            "AuthorizationFailed",
-            format!(
-                "The client '{}' with object id '{}' does not have authorization to perform action '{}' over scope '{path}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-                claims.appid, claims.oid, route.action(method)
-            ),
-        ));
+        return Err(authorization_failed(claims, &route.action(method), path));
     }
     Ok(subscription)
 }

@@ -15,8 +15,10 @@
 use serde_json::Value;
 
 use crate::arm::replies::unauthorized;
+use crate::arm::routes::{read_action, subscription_of};
 use crate::http::Reply;
 use crate::log::RecordedRequest;
+use crate::schema::SOURCE_PROPERTIES;
 use crate::state::State;
 use crate::text::b64url_decode;
 use crate::token::{Claims, TokenError};
@@ -26,17 +28,6 @@ const AUXILIARY_HEADER: &str = "x-ms-authorization-auxiliary";
 
 /// ARM's limit on auxiliary tokens per request.
 const MAX_AUXILIARY_TOKENS: usize = 3;
-
-/// Body properties that name a source resource, in every kind.
-const SOURCE_PROPERTIES: [&str; 7] = [
-    "eventHubResourceId",
-    "iotHubResourceId",
-    "storageAccountResourceId",
-    "eventGridResourceId",
-    "eventHubResourceIdForManagedIdentity",
-    "storageAccountResourceIdForManagedIdentity",
-    "cosmosDbAccountResourceId",
-];
 
 /// The verified auxiliary tokens of a request (none when the header is
 /// absent or blank), or the 400/401 ARM answers for the header.
@@ -201,72 +192,12 @@ pub(super) fn check_linked_scopes(
     ))
 }
 
-/// The subscription segment of a resource id.
-fn subscription_of(id: &str) -> Option<&str> {
-    let mut segments = id.trim_start_matches('/').split('/');
-    match (segments.next(), segments.next()) {
-        (Some(s), Some(sub)) if s.eq_ignore_ascii_case("subscriptions") && !sub.is_empty() => {
-            Some(sub)
-        }
-        _ => None,
-    }
-}
-
-/// The RBAC read action on a resource id's type: the namespace after the
-/// last `providers` segment and every type segment after it, e.g.
-/// `Microsoft.EventHub/namespaces/eventhubs/read`.
-fn read_action(id: &str) -> String {
-    let segments: Vec<&str> = id.trim_matches('/').split('/').collect();
-    let Some(providers) = segments
-        .iter()
-        .rposition(|s| s.eq_ignore_ascii_case("providers"))
-    else {
-        return "Microsoft.Resources/subscriptions/resourceGroups/read".to_owned();
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    if let Some(namespace) = segments.get(providers + 1) {
-        parts.push(namespace);
-    }
-    parts.extend(segments.iter().skip(providers + 2).step_by(2));
-    parts.push("read");
-    parts.join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn read_actions_follow_the_resource_type() {
-        assert_eq!(
-            read_action("/subscriptions/s/resourceGroups/g/providers/Microsoft.EventHub/namespaces/n/eventhubs/h"),
-            "Microsoft.EventHub/namespaces/eventhubs/read"
-        );
-        assert_eq!(
-            read_action("/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/providers/Microsoft.EventGrid/eventSubscriptions/e"),
-            "Microsoft.EventGrid/eventSubscriptions/read"
-        );
-        assert_eq!(
-            read_action("/subscriptions/s/resourceGroups/g/providers/Microsoft.EventGrid/systemTopics/t/eventSubscriptions/e"),
-            "Microsoft.EventGrid/systemTopics/eventSubscriptions/read"
-        );
-        assert_eq!(
-            read_action("/subscriptions/s/resourceGroups/g"),
-            "Microsoft.Resources/subscriptions/resourceGroups/read"
-        );
-        assert_eq!(
-            read_action(""),
-            "Microsoft.Resources/subscriptions/resourceGroups/read"
-        );
-        assert_eq!(read_action("/providers"), "read");
-    }
-
-    #[test]
-    fn subscriptions_and_identities_are_read_leniently() {
-        assert_eq!(subscription_of("/SUBSCRIPTIONS/abc/x"), Some("abc"));
-        assert_eq!(subscription_of("/subscriptions/"), None);
-        assert_eq!(subscription_of("/tenants/abc"), None);
-        assert_eq!(subscription_of(""), None);
+    fn identities_are_read_leniently() {
         let payload = crate::text::b64url(br#"{"tid":"t","azp":"a"}"#);
         assert_eq!(
             peek_identity(&format!("x.{payload}.y")),

@@ -7,64 +7,28 @@ use std::time::SystemTime;
 use serde_json::{json, Value};
 
 use crate::arm::operations::start_operation;
+use crate::arm::paging::paged;
 use crate::arm::replies::{with_retry_after, with_status_urls};
 use crate::arm::resources::Database;
 use crate::http::Reply;
 use crate::operation::Action;
 use crate::schema::{is_valid_name, validate, DataConnectionBody};
 use crate::state::{State, StoredConnection};
-use crate::text::{b64url, b64url_decode, pair_value, rfc3339};
+use crate::text::rfc3339;
 use crate::world::region_name;
-use crate::API_VERSION;
 
 const DATA_CONNECTION_TYPE: &str = "Microsoft.Kusto/clusters/databases/dataConnections";
 
-/// `GET` of a database's connections; a page at a time, with a `nextLink`,
-/// when the settings set a page size.
+/// `GET` of a database's connections, paged when the settings say so.
 pub(super) fn list(state: &State, db: &Database, path: &str, params: &[(String, String)]) -> Reply {
-    let items: Vec<Value> = state
+    // Keys sort by database first, so the database's connections are one range.
+    let connections: Vec<&StoredConnection> = state
         .connections
-        .iter()
-        .filter(|(key, _)| db.contains(key))
-        .map(|(_, conn)| conn.resource())
+        .range(db.key("")..)
+        .take_while(|(key, _)| db.contains(key))
+        .map(|(_, conn)| conn)
         .collect();
-    let Some(page_size) = state.settings.page_size else {
-        return Reply::json(200, &json!({"value": items}));
-    };
-    let page_size = page_size.max(1);
-    let offset = match pair_value(params, "$skiptoken") {
-        None => 0,
-        Some(token) => match decode_skip_token(token) {
-            Some(offset) => offset,
-            None => {
-                return Reply::arm_error(
-                    400,
-                    "InvalidSkipToken",
-                    format!("The $skiptoken '{token}' is invalid."),
-                );
-            }
-        },
-    };
-    let page: Vec<Value> = items.iter().skip(offset).take(page_size).cloned().collect();
-    let mut body = json!({"value": page});
-    let next = offset.saturating_add(page_size);
-    if next < items.len() {
-        body["nextLink"] = Value::from(format!(
-            "{}{path}?api-version={API_VERSION}&$skiptoken={}",
-            state.origin,
-            b64url(format!("offset:{next}").as_bytes())
-        ));
-    }
-    Reply::json(200, &body)
-}
-
-fn decode_skip_token(token: &str) -> Option<usize> {
-    let raw = b64url_decode(token)?;
-    std::str::from_utf8(&raw)
-        .ok()?
-        .strip_prefix("offset:")?
-        .parse()
-        .ok()
+    paged(state, path, params, &connections, |conn| conn.resource())
 }
 
 /// `GET` of one connection.
@@ -300,16 +264,4 @@ pub(super) fn validate_connection(db: &Database, body: &str) -> Reply {
         .map(|e| json!({"errorMessage": e}))
         .collect();
     Reply::json(200, &json!({"value": value}))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn skip_tokens() {
-        assert_eq!(decode_skip_token(&b64url(b"offset:7")), Some(7));
-        assert_eq!(decode_skip_token("!!"), None);
-        assert_eq!(decode_skip_token(&b64url(b"offset:x")), None);
-    }
 }

@@ -61,16 +61,24 @@ pub(super) fn fault_outcome(fault: &Fault, req: &RecordedRequest) -> Outcome {
             .with_header(&format!("x-ms-ratelimit-remaining-subscription-{kind}"), "0")
         }
         Fault::Conflict { code } => {
-            let message = if code == "ServiceIsInMaintenance" {
-                format!(
+            let message = match code.as_str() {
+                "ServiceIsInMaintenance" => format!(
                     "[Conflict] Cluster '{}' is in process of maintenance for a short period. You may retry to invoke the operation in a few minutes.",
                     segment_after("clusters")
-                )
-            } else {
-                format!("[Conflict] The operation cannot be performed right now ({code}). Please retry later.")
+                ),
+                "RequestConflict" | "Conflict" => format!(
+                    "[Conflict] Cannot perform the operation on '{}': another operation is in progress. Please retry after it completes.",
+                    req.path().rsplit('/').next().map(percent_decode).unwrap_or_default()
+                ),
+                _ => format!("[Conflict] The operation cannot be performed right now ({code}). Please retry later."),
             };
             Reply::arm_error(409, code, message)
         }
+        Fault::Error {
+            status,
+            code,
+            message,
+        } => Reply::arm_error(*status, code, message.clone()),
         Fault::Status(status) => status_fault(*status, &segment_after("subscriptions")),
     };
     decorate(&mut reply, req);

@@ -1,30 +1,35 @@
 //! The ARM surface: every request to Azure Resource Manager goes through
 //! [`handle`], which runs ARM's checks in ARM's order: fault injection,
-//! bearer token, auxiliary tokens, route, then api-version, subscription
-//! (and its tenant), role, parent resources, linked (cross-tenant) scopes of
-//! writes, and finally the handler.
+//! bearer token, throttling, auxiliary tokens, route, then api-version,
+//! subscription (and its tenant), role, parent resources, linked
+//! (cross-tenant) scopes of writes, and finally the handler.
 //!
 //! The submodules import each other in one direction, and none imports this
 //! one: `routes` (path, method and api-version), `authorise` (bearer token,
-//! tenant, role), `cross_tenant` (auxiliary tokens, linked scopes),
-//! `resources` (subscriptions, clusters, databases), `data_connections` and
-//! `operations` (the handlers), `injected_faults`, and `replies` (what every
-//! ARM answer shares).
+//! tenant, role), `throttling` (the token buckets' 429), `cross_tenant`
+//! (auxiliary tokens, linked scopes), `resources` (subscriptions, clusters,
+//! databases), `sources` (the resources connections read), `data_connections`
+//! and `operations` (the handlers), `paging` (lists), `injected_faults`, and
+//! `replies` (what every ARM answer shares).
 
 mod authorise;
 mod cross_tenant;
 mod data_connections;
 mod injected_faults;
 mod operations;
+mod paging;
 mod replies;
 mod resources;
 mod routes;
+mod sources;
+mod throttling;
 
 use crate::faults::Fault;
 use crate::http::{Outcome, Reply};
 use crate::log::{is_write, RecordedRequest};
 use crate::state::State;
 use crate::text::unix_now;
+use crate::token::Claims;
 
 use authorise::{authenticate, authorise};
 use cross_tenant::{auxiliary_tokens, check_linked_scopes, BodyShape};
@@ -32,8 +37,12 @@ use data_connections::{check_name, delete, get, list, put, validate_connection};
 use injected_faults::fault_outcome;
 use operations::operation_result;
 use replies::decorate;
-use resources::{get_cluster, get_database, get_subscription, with_database};
+use resources::{
+    get_cluster, get_database, get_subscription, list_clusters, list_databases, with_database,
+};
 use routes::{resolve, Route, Routed};
+use sources::get_source;
+use throttling::take_token;
 
 pub(crate) fn handle(state: &mut State, req: &RecordedRequest) -> Outcome {
     let write = is_write(&req.method);
@@ -63,6 +72,15 @@ fn serve(state: &mut State, req: &RecordedRequest) -> Reply {
         Ok(claims) => claims,
         Err(reply) => return reply,
     };
+    match take_token(state, &claims, req) {
+        Ok(Some(remaining)) => remaining.tell(serve_caller(state, req, &claims)),
+        Ok(None) => serve_caller(state, req, &claims),
+        Err(reply) => reply,
+    }
+}
+
+/// The checks after the caller is known and let through, then the handler.
+fn serve_caller(state: &mut State, req: &RecordedRequest, claims: &Claims) -> Reply {
     let auxiliary = match auxiliary_tokens(state, req, unix_now()) {
         Ok(auxiliary) => auxiliary,
         Err(reply) => return reply,
@@ -71,7 +89,7 @@ fn serve(state: &mut State, req: &RecordedRequest) -> Reply {
         Ok(routed) => routed,
         Err(reply) => return reply,
     };
-    let subscription = match authorise(state, &claims, &routed) {
+    let subscription = match authorise(state, claims, &routed) {
         Ok(subscription) => subscription,
         Err(reply) => return reply,
     };
@@ -87,9 +105,9 @@ fn serve(state: &mut State, req: &RecordedRequest) -> Reply {
     let linked = |state: &State, shape| {
         check_linked_scopes(
             state,
-            &claims,
+            claims,
             &auxiliary,
-            route.action(method),
+            &route.action(method),
             path,
             &req.body,
             shape,
@@ -98,6 +116,12 @@ fn serve(state: &mut State, req: &RecordedRequest) -> Reply {
 
     match route {
         Route::Subscription(_) => get_subscription(&subscription),
+        Route::Clusters {
+            subscription,
+            resource_group,
+        } => list_clusters(state, subscription, resource_group.as_deref(), path, params),
+        Route::Databases(c) => list_databases(state, c, path, params),
+        Route::Source { id, .. } => get_source(state, claims, id),
         Route::OperationResult {
             subscription,
             location,

@@ -8,6 +8,8 @@ use crate::http::Reply;
 use crate::log::RecordedRequest;
 use crate::operation::StatusUrls;
 use crate::text::{compact_timestamp, new_guid};
+use crate::throttle::Operation;
+use crate::token::Claims;
 
 /// ARM's 401: the error envelope and a bearer challenge that repeats it.
 pub(super) fn unauthorized(code: &str, message: String) -> Reply {
@@ -18,13 +20,21 @@ pub(super) fn unauthorized(code: &str, message: String) -> Reply {
     Reply::arm_error(401, code, message).with_header("www-authenticate", challenge)
 }
 
+/// ARM's 403 for a caller whose role does not allow `action` on `scope`.
+pub(super) fn authorization_failed(claims: &Claims, action: &str, scope: &str) -> Reply {
+    Reply::arm_error(
+        403,
+        "AuthorizationFailed",
+        format!(
+            "The client '{}' with object id '{}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+            claims.appid, claims.oid
+        ),
+    )
+}
+
 /// The operation type ARM's rate limits count a method as.
 pub(super) fn rate_limit_kind(method: &str) -> &'static str {
-    match method.to_ascii_uppercase().as_str() {
-        "GET" | "HEAD" => "reads",
-        "DELETE" => "deletes",
-        _ => "writes",
-    }
+    Operation::of(method).plural()
 }
 
 /// Adds the headers every ARM answer carries.

@@ -1,9 +1,11 @@
 //! The resources a data connection lives under, read-only and seeded by the
-//! [`World`](crate::World): subscriptions, clusters and databases, looked up
-//! with ARM's 404s and represented as ARM returns them.
+//! [`World`](crate::World): subscriptions, clusters and databases, got and
+//! listed (paged when the settings say so), looked up with ARM's 404s and
+//! represented as ARM returns them.
 
 use serde_json::{json, Value};
 
+use crate::arm::paging::paged;
 use crate::arm::routes::{ClusterPath, DatabasePath};
 use crate::http::Reply;
 use crate::operation::ConnectionKey;
@@ -38,8 +40,9 @@ impl Database {
 
     pub(super) fn connection_id(&self, name: &str) -> String {
         format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Kusto/Clusters/{}/Databases/{}/DataConnections/{name}",
-            self.cluster.subscription_id, self.cluster.resource_group, self.cluster.name, self.name
+            "{}/Databases/{}/DataConnections/{name}",
+            self.cluster.id(),
+            self.name
         )
     }
 }
@@ -115,20 +118,56 @@ pub(super) fn get_database(state: &State, path: &DatabasePath) -> Reply {
     }
 }
 
-fn find_cluster(state: &State, path: &ClusterPath) -> Result<Cluster, Reply> {
-    if !state
-        .world
-        .has_resource_group(&path.subscription, &path.resource_group)
-    {
-        return Err(Reply::arm_error(
-            404,
-            "ResourceGroupNotFound",
-            format!(
-                "Resource group '{}' could not be found.",
-                path.resource_group
-            ),
-        ));
+/// `GET` of the clusters of a subscription the caller was authorised for,
+/// or of one of its resource groups.
+pub(super) fn list_clusters(
+    state: &State,
+    subscription: &str,
+    resource_group: Option<&str>,
+    path: &str,
+    params: &[(String, String)],
+) -> Reply {
+    if let Some(group) = resource_group {
+        if let Err(reply) = check_resource_group(state, subscription, group) {
+            return reply;
+        }
     }
+    let clusters: Vec<&Cluster> = state
+        .world
+        .clusters_in(subscription, resource_group)
+        .collect();
+    paged(state, path, params, &clusters, |c| cluster_resource(c))
+}
+
+/// `GET` of a cluster's databases.
+pub(super) fn list_databases(
+    state: &State,
+    cluster: &ClusterPath,
+    path: &str,
+    params: &[(String, String)],
+) -> Reply {
+    let cluster = match find_cluster(state, cluster) {
+        Ok(cluster) => cluster,
+        Err(reply) => return reply,
+    };
+    paged(state, path, params, &cluster.databases, |d| {
+        database_resource(&cluster, d)
+    })
+}
+
+fn check_resource_group(state: &State, subscription: &str, group: &str) -> Result<(), Reply> {
+    if state.world.has_resource_group(subscription, group) {
+        return Ok(());
+    }
+    Err(Reply::arm_error(
+        404,
+        "ResourceGroupNotFound",
+        format!("Resource group '{group}' could not be found."),
+    ))
+}
+
+fn find_cluster(state: &State, path: &ClusterPath) -> Result<Cluster, Reply> {
+    check_resource_group(state, &path.subscription, &path.resource_group)?;
     state
         .world
         .cluster(&path.subscription, &path.resource_group, &path.cluster)
@@ -145,16 +184,9 @@ fn find_cluster(state: &State, path: &ClusterPath) -> Result<Cluster, Reply> {
         })
 }
 
-fn cluster_id(cluster: &Cluster) -> String {
-    format!(
-        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Kusto/Clusters/{}",
-        cluster.subscription_id, cluster.resource_group, cluster.name
-    )
-}
-
 fn cluster_resource(cluster: &Cluster) -> Value {
     let region = cluster.region();
-    let id = cluster_id(cluster);
+    let id = cluster.id();
     json!({
         "id": id,
         "name": cluster.name,
@@ -191,7 +223,7 @@ fn cluster_resource(cluster: &Cluster) -> Value {
 
 fn database_resource(cluster: &Cluster, database: &str) -> Value {
     json!({
-        "id": format!("{}/Databases/{database}", cluster_id(cluster)),
+        "id": format!("{}/Databases/{database}", cluster.id()),
         "name": format!("{}/{database}", cluster.name),
         "type": "Microsoft.Kusto/Clusters/Databases",
         "location": cluster.location,

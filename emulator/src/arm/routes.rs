@@ -4,6 +4,7 @@
 use crate::http::Reply;
 use crate::log::RecordedRequest;
 use crate::text::{pair_value, percent_decode, query_pairs};
+use crate::world::resource_type;
 use crate::API_VERSION;
 
 /// Subscription api-versions accepted on `GET /subscriptions/{id}` besides
@@ -17,7 +18,13 @@ const SUBSCRIPTION_API_VERSIONS: &[&str] =
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Route {
     Subscription(String),
+    /// The clusters of a subscription, or of one of its resource groups.
+    Clusters {
+        subscription: String,
+        resource_group: Option<String>,
+    },
     Cluster(ClusterPath),
+    Databases(ClusterPath),
     Database(DatabasePath),
     DataConnections(DatabasePath),
     DataConnection(DatabasePath, String),
@@ -27,6 +34,12 @@ pub(super) enum Route {
         subscription: String,
         location: String,
         operation_id: String,
+    },
+    /// A source resource of data connections (another provider's), by its
+    /// id as requested, decoded.
+    Source {
+        subscription: String,
+        id: String,
     },
 }
 
@@ -71,6 +84,30 @@ impl Route {
                     operation_id: owned(id),
                 })
             }
+            // Both scopes: the subscription, or one of its resource groups.
+            [s, sub, scope @ .., p, ns, c]
+                if kw(s, "subscriptions")
+                    && (scope.is_empty() || matches!(scope, [g, _] if kw(g, "resourceGroups")))
+                    && kw(p, "providers")
+                    && kw(ns, "Microsoft.Kusto")
+                    && kw(c, "clusters") =>
+            {
+                Some(Route::Clusters {
+                    subscription: owned(sub),
+                    resource_group: scope.get(1).map(|g| owned(g)),
+                })
+            }
+            [s, sub, g, _rg, p, ns, rest @ ..]
+                if kw(s, "subscriptions")
+                    && kw(g, "resourceGroups")
+                    && kw(p, "providers")
+                    && is_source(ns, rest) =>
+            {
+                Some(Route::Source {
+                    subscription: owned(sub),
+                    id: format!("/{}", segs.join("/")),
+                })
+            }
             [s, sub, g, rg, p, ns, c, cluster, rest @ ..]
                 if kw(s, "subscriptions")
                     && kw(g, "resourceGroups")
@@ -89,6 +126,7 @@ impl Route {
                 };
                 match rest {
                     [] => Some(Route::Cluster(cluster.clone())),
+                    [d] if kw(d, "databases") => Some(Route::Databases(cluster.clone())),
                     [d, database] if kw(d, "databases") => Some(Route::Database(db(database))),
                     [d, database, x] if kw(d, "databases") && kw(x, "dataConnections") => {
                         Some(Route::DataConnections(db(database)))
@@ -112,10 +150,16 @@ impl Route {
     pub(super) fn subscription(&self) -> &str {
         match self {
             Route::Subscription(s)
+            | Route::Clusters {
+                subscription: s, ..
+            }
+            | Route::Source {
+                subscription: s, ..
+            }
             | Route::OperationResult {
                 subscription: s, ..
             } => s,
-            Route::Cluster(c) => &c.subscription,
+            Route::Cluster(c) | Route::Databases(c) => &c.subscription,
             Route::Database(d)
             | Route::DataConnections(d)
             | Route::DataConnection(d, _)
@@ -135,11 +179,14 @@ impl Route {
     }
 
     /// The RBAC action a request performs, for 403 messages.
-    pub(super) fn action(&self, method: &str) -> &'static str {
-        match (self, method) {
+    pub(super) fn action(&self, method: &str) -> String {
+        let action = match (self, method) {
+            (Route::Source { id, .. }, _) => return read_action(id),
             (Route::Subscription(_), _) => "Microsoft.Resources/subscriptions/read",
-            (Route::Cluster(_), _) => "Microsoft.Kusto/clusters/read",
-            (Route::Database(_), _) => "Microsoft.Kusto/clusters/databases/read",
+            (Route::Clusters { .. } | Route::Cluster(_), _) => "Microsoft.Kusto/clusters/read",
+            (Route::Databases(_) | Route::Database(_), _) => {
+                "Microsoft.Kusto/clusters/databases/read"
+            }
             (Route::OperationResult { .. }, _) => "Microsoft.Kusto/locations/operationResults/read",
             (Route::CheckNameAvailability(_), _) => {
                 "Microsoft.Kusto/clusters/databases/checkNameAvailability/action"
@@ -150,7 +197,55 @@ impl Route {
             (_, "PUT") => "Microsoft.Kusto/clusters/databases/dataConnections/write",
             (_, "DELETE") => "Microsoft.Kusto/clusters/databases/dataConnections/delete",
             _ => "Microsoft.Kusto/clusters/databases/dataConnections/read",
+        };
+        action.to_owned()
+    }
+}
+
+/// Whether `namespace` and the segments after it name a source resource
+/// type: an Event Hub, IoT Hub, storage account, Cosmos DB account, or an
+/// Event Grid subscription on a storage account or a system topic.
+fn is_source(namespace: &str, rest: &[&str]) -> bool {
+    let kw = |seg: &str, word: &str| seg.eq_ignore_ascii_case(word);
+    match rest {
+        [n, _, h, _] if kw(namespace, "Microsoft.EventHub") => {
+            kw(n, "namespaces") && kw(h, "eventhubs")
         }
+        [t, _, e, _] if kw(namespace, "Microsoft.EventGrid") => {
+            kw(t, "systemTopics") && kw(e, "eventSubscriptions")
+        }
+        [h, _] if kw(namespace, "Microsoft.Devices") => kw(h, "IotHubs"),
+        [a, _] if kw(namespace, "Microsoft.DocumentDB") => kw(a, "databaseAccounts"),
+        [a, _] if kw(namespace, "Microsoft.Storage") => kw(a, "storageAccounts"),
+        [a, _, p, eg, e, _] if kw(namespace, "Microsoft.Storage") => {
+            kw(a, "storageAccounts")
+                && kw(p, "providers")
+                && kw(eg, "Microsoft.EventGrid")
+                && kw(e, "eventSubscriptions")
+        }
+        _ => false,
+    }
+}
+
+/// The subscription segment of a resource id or request path.
+pub(super) fn subscription_of(id: &str) -> Option<&str> {
+    let mut segments = id.trim_start_matches('/').split('/');
+    match (segments.next(), segments.next()) {
+        (Some(s), Some(sub)) if s.eq_ignore_ascii_case("subscriptions") && !sub.is_empty() => {
+            Some(sub)
+        }
+        _ => None,
+    }
+}
+
+/// The RBAC read action on a resource id's type, e.g.
+/// `Microsoft.EventHub/namespaces/eventhubs/read`.
+pub(super) fn read_action(id: &str) -> String {
+    let resource_type = resource_type(id);
+    if resource_type.is_empty() {
+        "read".to_owned()
+    } else {
+        format!("{resource_type}/read")
     }
 }
 
@@ -201,7 +296,7 @@ pub(super) fn resolve(req: &RecordedRequest) -> Result<Routed<'_>, Reply> {
 }
 
 fn check_api_version(route: &Route, version: Option<&str>) -> Result<(), Reply> {
-    let Some(version) = version else {
+    let Some(version) = version.filter(|v| !v.is_empty()) else {
         return Err(Reply::arm_error(
             400,
             "MissingApiVersionParameter",
@@ -212,6 +307,8 @@ fn check_api_version(route: &Route, version: Option<&str>) -> Result<(), Reply> 
         return Ok(());
     }
     match route {
+        // Other providers speak other versions; the emulator takes any.
+        Route::Source { .. } => Ok(()),
         Route::Subscription(_) if SUBSCRIPTION_API_VERSIONS.contains(&version) => Ok(()),
         Route::Subscription(_) => Err(Reply::arm_error(
             400,
@@ -275,9 +372,51 @@ mod tests {
                 operation_id: "id".to_owned(),
             })
         );
+        assert_eq!(
+            Route::parse("/subscriptions/s/providers/Microsoft.Kusto/Clusters"),
+            Some(Route::Clusters {
+                subscription: "s".to_owned(),
+                resource_group: None
+            })
+        );
+        assert_eq!(
+            Route::parse("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Kusto/clusters"),
+            Some(Route::Clusters {
+                subscription: "s".to_owned(),
+                resource_group: Some("rg".to_owned())
+            })
+        );
+        assert_eq!(
+            Route::parse(
+                "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Kusto/clusters/c/Databases"
+            ),
+            Some(Route::Databases(db().cluster))
+        );
+        let g = "/subscriptions/s/resourceGroups/g/providers";
+        for source in [
+            format!("{g}/Microsoft.EventHub/namespaces/n/eventhubs/h"),
+            format!("{g}/Microsoft.Devices/IotHubs/h"),
+            format!("{g}/Microsoft.Storage/storageAccounts/a"),
+            format!("{g}/microsoft.storage/storageaccounts/a/providers/Microsoft.EventGrid/eventSubscriptions/e"),
+            format!("{g}/Microsoft.EventGrid/systemTopics/t/eventSubscriptions/e"),
+            format!("{g}/Microsoft.DocumentDB/databaseAccounts/a"),
+        ] {
+            assert_eq!(
+                Route::parse(&source),
+                Some(Route::Source {
+                    subscription: "s".to_owned(),
+                    id: source.clone()
+                }),
+                "{source}"
+            );
+        }
         for bad in [
             "",
             "/",
+            "/subscriptions/s/providers/Microsoft.Kusto",
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.EventHub/namespaces/n",
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/blobServices/default",
+            "/subscriptions/s/resourceGroups/g/providers/Microsoft.Sql/servers/x",
             "/subscriptions",
             "/subscriptions/",
             &format!("{B}/dataConnections/"),
@@ -285,5 +424,38 @@ mod tests {
         ] {
             assert_eq!(Route::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn read_actions_follow_the_resource_type() {
+        assert_eq!(
+            read_action("/subscriptions/s/resourceGroups/g/providers/Microsoft.EventHub/namespaces/n/eventhubs/h"),
+            "Microsoft.EventHub/namespaces/eventhubs/read"
+        );
+        assert_eq!(
+            read_action("/subscriptions/s/resourceGroups/g/providers/Microsoft.Storage/storageAccounts/a/providers/Microsoft.EventGrid/eventSubscriptions/e"),
+            "Microsoft.EventGrid/eventSubscriptions/read"
+        );
+        assert_eq!(
+            read_action("/subscriptions/s/resourceGroups/g/providers/Microsoft.EventGrid/systemTopics/t/eventSubscriptions/e"),
+            "Microsoft.EventGrid/systemTopics/eventSubscriptions/read"
+        );
+        assert_eq!(
+            read_action("/subscriptions/s/resourceGroups/g"),
+            "Microsoft.Resources/subscriptions/resourceGroups/read"
+        );
+        assert_eq!(
+            read_action(""),
+            "Microsoft.Resources/subscriptions/resourceGroups/read"
+        );
+        assert_eq!(read_action("/providers"), "read");
+    }
+
+    #[test]
+    fn subscriptions_are_read_leniently() {
+        assert_eq!(subscription_of("/SUBSCRIPTIONS/abc/x"), Some("abc"));
+        assert_eq!(subscription_of("/subscriptions/"), None);
+        assert_eq!(subscription_of("/tenants/abc"), None);
+        assert_eq!(subscription_of(""), None);
     }
 }
