@@ -159,3 +159,56 @@ fn a_narrower_part_needs_the_wider_ones_and_a_missing_cluster_is_named() {
     run.expect(5);
     assert!(run.stderr.contains("adxdemo-typo"), "{}", run.stderr);
 }
+
+#[test]
+fn a_database_that_cannot_be_read_is_reported_and_the_rest_is_listed() {
+    use adxconn_emulator::{Fault, FaultRule};
+    let env = seeded();
+    env.emulator.inject(
+        FaultRule::new(Fault::Error {
+            status: 403,
+            code: "AuthorizationFailed".to_owned(),
+            message: "no read access to this database".to_owned(),
+        })
+        .method("GET")
+        .path_ends_with(&format!(
+            "/databases/{}/dataConnections",
+            demo::STAGING_DATABASE
+        ))
+        .always(),
+    );
+    let run = list(
+        &env,
+        &["-g", demo::RESOURCE_GROUP, "--cluster", demo::CLUSTER],
+        &["-o", "json"],
+    );
+    run.expect(1);
+    assert!(
+        run.stderr.contains(demo::STAGING_DATABASE) && run.stderr.contains("could not be read"),
+        "{}",
+        run.stderr
+    );
+    let items = run.json();
+    let items = items.as_array().unwrap();
+    let listed: Vec<&str> = items
+        .iter()
+        .filter_map(|item| item["name"].as_str())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            format!("{}/{}/Alpha-iot", demo::CLUSTER, demo::DATABASE),
+            format!("{}/{}/zeta-eh", demo::CLUSTER, demo::DATABASE)
+        ]
+    );
+    let unreadable: Vec<&serde_json::Value> = items
+        .iter()
+        .filter(|item| item.get("error").is_some())
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{items:?}");
+    assert_eq!(unreadable[0]["error"]["code"], "AuthorizationFailed");
+    assert!(unreadable[0]["id"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/databases/{}", demo::STAGING_DATABASE)));
+}
