@@ -176,6 +176,14 @@ impl ArmClient {
             .await
     }
 
+    /// Who the `index`th auxiliary credential is (its tenant or token file).
+    pub fn auxiliary_label(&self, index: usize) -> String {
+        self.auxiliary
+            .as_ref()
+            .and_then(|auxiliary| auxiliary.label(index))
+            .unwrap_or_else(|| format!("auxiliary credential #{index}"))
+    }
+
     /// How many auxiliary credentials there are.
     pub fn auxiliary_count(&self) -> usize {
         self.auxiliary.as_ref().map_or(0, Auxiliary::len)

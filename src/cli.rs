@@ -154,6 +154,11 @@ pub enum Command {
     List(ListArgs),
     /// Delete a data connection and wait until it is gone.
     Delete(DeleteArgs),
+    /// Check every data connection of a scope: its state, and whether its sources still exist
+    /// and can be read (exit 6 when any is stale).
+    Audit(AuditArgs),
+    /// Delete the stale data connections `audit` finds (a plan only, unless `--yes`).
+    Prune(PruneArgs),
     /// Wait for an operation (the URL `--no-wait`, a timeout or Ctrl-C printed), or until a
     /// data connection's provisioning settles.
     Wait(WaitArgsCommand),
@@ -311,16 +316,72 @@ pub struct ShowArgs {
     pub locate: LocateArgs,
 }
 
+/// What `list`, `audit` and `prune` walk: a scope, filters on what is found, and how many
+/// requests may be in flight.
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub struct SweepArgs {
     #[command(flatten)]
     pub scope: ScopeArgs,
     #[command(flatten)]
     pub filters: FilterArgs,
-    /// Most requests in flight at once while walking the scope.
+    /// Most requests in flight at once while walking the scope (and deleting, for `prune`).
     #[arg(long, value_name = "N", default_value_t = crate::fleet::DEFAULT_CONCURRENCY,
           value_parser = parse_concurrency, help_heading = "Scope")]
     pub concurrency: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub sweep: SweepArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub sweep: SweepArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub sweep: SweepArgs,
+    /// Which audit statuses to delete, comma-separated: failed, source-missing, access-denied,
+    /// cross-tenant, unknown.
+    #[arg(
+        long,
+        value_name = "S,S,...",
+        value_delimiter = ',',
+        value_parser = parse_prune_status,
+        default_value = "source-missing,access-denied,failed",
+        help_heading = "Pruning"
+    )]
+    pub status: Vec<crate::audit::Status>,
+    /// Delete them. Without it, prune prints what it would delete and deletes nothing.
+    #[arg(long, short = 'y', help_heading = "Pruning")]
+    pub yes: bool,
+    #[command(flatten)]
+    pub wait: WaitArgs,
+}
+
+/// An audit status `prune` may delete: any but `ok`, which is never pruned.
+fn parse_prune_status(text: &str) -> Result<crate::audit::Status, String> {
+    let names = || {
+        crate::audit::Status::ALL
+            .iter()
+            .filter(|status| **status != crate::audit::Status::Ok)
+            .map(|status| status.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match crate::audit::Status::parse(text) {
+        Some(crate::audit::Status::Ok) => Err(format!(
+            "prune never deletes healthy connections; use `adxconn delete` for one, or one of: {}",
+            names()
+        )),
+        Some(status) => Ok(status),
+        None => Err(format!("not an audit status; use one of: {}", names())),
+    }
 }
 
 /// Where to look: every cluster of each subscription, narrowed by resource group, cluster and
@@ -621,6 +682,8 @@ Examples:
       --eventhub-id /subscriptions/…/providers/Microsoft.EventHub/namespaces/ns/eventhubs/clicks
   adxconn list -g rg --cluster adx --database db -o json
   adxconn delete -g rg --cluster adx --database db -n clicks --yes
+  adxconn audit --aux-tenant <other-tenant-id> -o json   (every cluster of the subscription)
+  adxconn prune -g rg --yes                              (delete what audit finds stale)
 
 Sign in with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or ADXCONN_ACCESS_TOKEN.
 
@@ -632,7 +695,8 @@ Exit codes:
   4    timed out waiting (the operation may still finish)
   5    not found: the data connection (`show`, `wait`), or its database, cluster, resource
        group or subscription (every command)
-  130  interrupted while waiting (the operation goes on; resume with `adxconn wait`)";
+  6    `audit` found stale data connections (failed, source-missing, access-denied)
+  130  interrupted (operations already started go on; resume with `adxconn wait`)";
 
 #[cfg(test)]
 mod tests {

@@ -1,12 +1,15 @@
 //! The verbs. Each takes the checked command line and a `Context`, does its requests through
 //! `ArmClient`, and prints through `Printer`/`Status`. Nothing here formats HTTP or parses flags.
 
+mod audit;
 mod create;
 mod delete;
 mod list;
 mod lro;
 mod missing;
+mod prune;
 mod show;
+mod sweep;
 mod wait;
 
 use std::time::{Duration, Instant};
@@ -106,6 +109,8 @@ pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
         Command::Show(args) => show::run(&context, &args).await,
         Command::List(args) => list::run(&context, &args).await,
         Command::Delete(args) => delete::run(&context, &args).await,
+        Command::Audit(args) => audit::run(&context, &args).await,
+        Command::Prune(args) => prune::run(&context, &args).await,
         Command::Wait(args) => wait::run(&context, &args).await,
     }
 }

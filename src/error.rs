@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use crate::arm::ArmError;
 use crate::auth::AuthError;
 pub use crate::input::InputError;
+use crate::interrupt::Stop;
 use crate::resource_id::ResourceId;
 use crate::wire::Kind;
 
@@ -29,6 +30,8 @@ pub enum ExitStatus {
     Timeout = 4,
     /// `show` found no such data connection.
     NotFound = 5,
+    /// `audit` found stale data connections (failed, source missing, access denied).
+    Stale = 6,
     /// SIGINT/SIGTERM while waiting (128 + SIGINT, as shells report it).
     Interrupted = 130,
 }
@@ -71,6 +74,23 @@ pub enum Error {
     /// A walk over a scope could not read some of it; what it read was printed.
     #[error("{count} part{} of the scope could not be read; the list is incomplete", if *.count == 1 { "" } else { "s" })]
     Incomplete { count: usize },
+    /// `audit` found stale connections; the report was printed.
+    #[error("{count} data connection{} stale (failed, source-missing or access-denied)", if *.count == 1 { " is" } else { "s are" })]
+    Stale { count: usize },
+    /// `audit` could not tell the status of some connections; the report says why for each.
+    #[error("{count} data connection{} could not be audited (status `unknown`)", if *.count == 1 { "" } else { "s" })]
+    Unaudited { count: usize },
+    /// Some of `prune`'s deletes failed; the others went on and the report was printed.
+    #[error("{failed} of {total} deletes failed")]
+    PruneFailed { failed: usize, total: usize },
+    /// `prune` stopped early (signal or deadline); the report says what was done.
+    #[error("{}: {deleted} deleted, {running} still running in Azure, {not_started} not started", match .stop { Stop::Interrupted => "interrupted".to_string(), Stop::Deadline(waited) => format!("gave up after {}", crate::duration::display(*waited)) })]
+    PruneStopped {
+        stop: Stop,
+        deleted: usize,
+        running: usize,
+        not_started: usize,
+    },
     /// Azure accepted a write, but its status URL is one adxconn will not follow.
     #[error("Azure accepted the {method}, but adxconn will not follow its status URL")]
     Unfollowable {
@@ -95,6 +115,16 @@ impl Error {
             Error::CrossTenant { .. } => ExitStatus::Auth,
             Error::Arm(error) => arm_exit_status(error),
             Error::NotFound(_) => ExitStatus::NotFound,
+            Error::Stale { .. } => ExitStatus::Stale,
+            Error::PruneStopped {
+                stop: Stop::Interrupted,
+                ..
+            } => ExitStatus::Interrupted,
+            Error::PruneStopped {
+                stop: Stop::Deadline(_),
+                ..
+            } => ExitStatus::Timeout,
+            Error::Unaudited { .. } | Error::PruneFailed { .. } => ExitStatus::Failure,
             Error::Output(_)
             | Error::Unfollowable { .. }
             | Error::WrongAddress { .. }
@@ -122,6 +152,18 @@ impl Error {
             )),
             Error::Incomplete { .. } => Some(
                 "each part that could not be read is named above (403: ask for Reader on it; 404: it went away while listing)".into(),
+            ),
+            Error::Stale { .. } => Some(
+                "`adxconn prune` with the same scope lists what it would delete; add --yes to delete them".into(),
+            ),
+            Error::Unaudited { .. } => Some(
+                "each one's reason is in its evidence; a source in another tenant needs --aux-tenant or --aux-token-file for that tenant".into(),
+            ),
+            Error::PruneFailed { .. } => Some(
+                "each failure is named above with Azure's code and message; running the same prune again retries them".into(),
+            ),
+            Error::PruneStopped { .. } => Some(
+                "running deletions were not cancelled; run the same prune again to finish (what is gone is not deleted twice)".into(),
             ),
             Error::NotConfirmed(_) | Error::Output(_) => None,
         }

@@ -13,7 +13,7 @@ use futures_util::stream::{self, StreamExt};
 use crate::arm::operation::ProgressReport;
 use crate::arm::{ArmClient, ArmError};
 use crate::resource_id::ResourceId;
-use crate::target::DatabaseRef;
+use crate::target::{ConnectionRef, DatabaseRef};
 use crate::wire::{DataConnection, Kind, Received, TrackedResource};
 
 /// Parallel reads when `--concurrency` is not given: well inside ARM's read bucket (250, refilled
@@ -83,6 +83,14 @@ impl Found {
     /// The connection's own name.
     pub fn name(&self) -> &str {
         self.connection.value.short_name().unwrap_or_default()
+    }
+
+    /// The connection's address, for writes.
+    pub fn target(&self) -> ConnectionRef {
+        ConnectionRef {
+            database: self.database.clone(),
+            name: self.name().to_string(),
+        }
     }
 
     /// The sort key: subscription, resource group, cluster, database, name (ARM names compare

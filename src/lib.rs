@@ -10,6 +10,7 @@
 //! - `output`: stdout (`Printer`) and stderr (`Status`); `error`: exit codes and reporting.
 
 pub mod arm;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod commands;
@@ -21,6 +22,7 @@ pub mod input;
 pub mod interrupt;
 pub mod names;
 pub mod output;
+pub mod prune;
 pub mod resource_id;
 pub mod scrub;
 pub mod settings;

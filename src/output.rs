@@ -7,8 +7,10 @@ use serde_json::Value;
 use tabled::builder::Builder;
 use tabled::settings::Style;
 
+use crate::audit::Audited;
 use crate::cli::OutputFormat;
 use crate::error::Error;
+use crate::prune::{Outcome, Pruned};
 use crate::target::DatabaseRef;
 use crate::tenancy::SourceTenant;
 use crate::wire::{DataConnection, Received};
@@ -66,13 +68,12 @@ impl Printer {
         }
     }
 
-    /// Several data connections, one row each; with the cluster and database of each when
-    /// they span more than one database.
-    pub fn connections_table(&self, views: &[ConnectionView], spans: bool) -> Result<(), Error> {
-        if views.is_empty() {
+    /// Text for people, skipped when empty.
+    pub fn table(&self, table: &str, rows: usize) -> Result<(), Error> {
+        if rows == 0 {
             return Ok(());
         }
-        self.write(&list_table(views, spans))
+        self.write(table)
     }
 
     /// Pretty JSON, whatever the format (for values that only make sense as data).
@@ -172,13 +173,7 @@ impl ConnectionView {
 
     /// The source messages are read from, shortened to the names that identify it.
     fn source(&self) -> String {
-        let Some(id) = self.connection.message_source_id() else {
-            return String::new();
-        };
-        match crate::resource_id::ResourceId::parse(id) {
-            Ok(parsed) => parsed.names().join("/"),
-            Err(_) => id.to_string(),
-        }
+        short_source(self.connection.message_source_id())
     }
 
     fn state(&self) -> String {
@@ -239,6 +234,108 @@ pub fn list_table(views: &[ConnectionView], spans: bool) -> String {
     }
     let skip = if spans { 0 } else { 2 };
     render(rows.into_iter().map(|row| row.into_iter().skip(skip)))
+}
+
+/// An audited connection for scripts: `{id, name, kind, status, source, evidence}`.
+pub fn audited_json(audited: &Audited) -> Value {
+    let connection = &audited.found.connection.value;
+    serde_json::json!({
+        "id": audited.found.target().id(),
+        "name": audited.found.name(),
+        "kind": connection.kind_name(),
+        "status": audited.status.as_str(),
+        "source": audited.source,
+        "evidence": audited.evidence,
+    })
+}
+
+/// A pruned connection for scripts: its audit, plus `outcome` and, when it failed, `error`
+/// (`{code, message}`), when it is still going on, `operation` (its status URL, if known).
+pub fn pruned_json(pruned: &Pruned) -> Value {
+    let mut json = audited_json(&pruned.audited);
+    if let Value::Object(object) = &mut json {
+        object.insert("outcome".into(), pruned.outcome.as_str().into());
+        match &pruned.outcome {
+            Outcome::Failed { code, message } => {
+                object.insert(
+                    "error".into(),
+                    serde_json::json!({"code": code, "message": message}),
+                );
+            }
+            Outcome::Accepted { operation } | Outcome::Running { operation, .. } => {
+                object.insert("operation".into(), operation.clone().into());
+            }
+            _ => {}
+        }
+    }
+    json
+}
+
+/// The `audit` table (and `prune`'s plan); `spans`: with CLUSTER and DATABASE columns first.
+pub fn audit_table<'a>(audited: impl IntoIterator<Item = &'a Audited>, spans: bool) -> String {
+    let mut rows = vec![[
+        "CLUSTER", "DATABASE", "NAME", "KIND", "STATUS", "SOURCE", "EVIDENCE",
+    ]
+    .map(str::to_string)];
+    for audited in audited {
+        let database = &audited.found.database;
+        rows.push([
+            database.cluster.clone(),
+            database.database.clone(),
+            audited.found.name().to_string(),
+            audited.found.connection.value.kind_name().to_string(),
+            audited.status.to_string(),
+            short_source(audited.source.as_deref()),
+            audited.evidence.clone(),
+        ]);
+    }
+    let skip = if spans { 0 } else { 2 };
+    render(rows.into_iter().map(|row| row.into_iter().skip(skip)))
+}
+
+/// The `prune --yes` table: what became of each connection.
+pub fn prune_table(pruned: &[Pruned], spans: bool) -> String {
+    let mut rows =
+        vec![["CLUSTER", "DATABASE", "NAME", "STATUS", "OUTCOME", "DETAIL"].map(str::to_string)];
+    for pruned in pruned {
+        let database = &pruned.audited.found.database;
+        let detail = match &pruned.outcome {
+            Outcome::Failed { code, message } => format!("{code}: {message}"),
+            Outcome::Accepted {
+                operation: Some(url),
+            }
+            | Outcome::Running {
+                operation: Some(url),
+                ..
+            } => url.clone(),
+            Outcome::Running {
+                operation: None,
+                answered: false,
+            } => "the DELETE was sent; Azure had not answered".into(),
+            _ => String::new(),
+        };
+        rows.push([
+            database.cluster.clone(),
+            database.database.clone(),
+            pruned.audited.found.name().to_string(),
+            pruned.audited.status.to_string(),
+            pruned.outcome.as_str().to_string(),
+            detail,
+        ]);
+    }
+    let skip = if spans { 0 } else { 2 };
+    render(rows.into_iter().map(|row| row.into_iter().skip(skip)))
+}
+
+/// A source id shortened to the names that identify it (`ns/hub`).
+fn short_source(id: Option<&str>) -> String {
+    let Some(id) = id else {
+        return String::new();
+    };
+    match crate::resource_id::ResourceId::parse(id) {
+        Ok(parsed) => parsed.names().join("/"),
+        Err(_) => id.to_string(),
+    }
 }
 
 /// The `show` table: one row per set field.

@@ -73,6 +73,36 @@ fn list_help() {
 }
 
 #[test]
+fn audit_help() {
+    adxconn(&["audit", "--help"])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/audit.help.txt"]);
+}
+
+#[test]
+fn prune_help() {
+    adxconn(&["prune", "--help"])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/prune.help.txt"]);
+}
+
+#[test]
+fn prune_bad_status() {
+    adxconn(&[
+        "prune",
+        "--subscription",
+        "30000000-0000-4000-8000-000000000001",
+        "--status",
+        "ok",
+    ])
+    .assert()
+    .code(2)
+    .stderr_eq(file!["snapshots/prune-bad-status.stderr.txt"]);
+}
+
+#[test]
 fn delete_help() {
     adxconn(&["delete", "--help"])
         .assert()

@@ -118,6 +118,20 @@ impl Auxiliary {
         }
     }
 
+    /// Who the `index`th credential signs in as, for evidence and messages: its tenant, or the
+    /// file its token came from (with that token's tenant).
+    pub fn label(&self, index: usize) -> Option<String> {
+        Some(match self.sources.get(index)? {
+            AuxiliarySource::Tenant { tenant, .. } => format!("auxiliary tenant `{tenant}`"),
+            AuxiliarySource::File(file) => match &file.claims.tenant {
+                Some(tenant) => {
+                    format!("the token in `{}` (tenant `{tenant}`)", file.path.display())
+                }
+                None => format!("the token in `{}`", file.path.display()),
+            },
+        })
+    }
+
     /// The header as `--dry-run` shows it: one `Bearer [redacted]` entry per token.
     pub fn redacted_header(&self) -> String {
         vec!["Bearer [redacted]"; self.sources.len()].join(", ")

@@ -15,3 +15,4 @@ mod lifecycle;
 mod reliability;
 mod replay;
 mod soak;
+mod sweep;

@@ -303,11 +303,13 @@ fn check_api_version(route: &Route, version: Option<&str>) -> Result<(), Reply> 
             "The api-version query parameter (?api-version=) is required for all requests.",
         ));
     };
+    if let Route::Source { id, .. } = route {
+        return check_source_api_version(id, version);
+    }
     if version == API_VERSION {
         return Ok(());
     }
     match route {
-        // Other providers speak other versions; the emulator takes any.
         Route::Source { .. } => Ok(()),
         Route::Subscription(_) if SUBSCRIPTION_API_VERSIONS.contains(&version) => Ok(()),
         Route::Subscription(_) => Err(Reply::arm_error(
@@ -325,6 +327,57 @@ fn check_api_version(route: &Route, version: Option<&str>) -> Result<(), Reply> 
                 "No registered resource provider found for api version '{version}' for type 'Microsoft.Kusto'. The api-version '{version}' is invalid. The supported versions are '{API_VERSION}'."
             ),
         )),
+    }
+}
+
+/// Stable api-versions of the providers whose resources data connections
+/// read (a few of each, the newest last): a client that guesses a Kusto
+/// version for an Event Hub is refused, as by ARM.
+const SOURCE_API_VERSIONS: &[(&str, &[&str])] = &[
+    (
+        "Microsoft.EventHub",
+        &["2017-04-01", "2021-11-01", "2024-01-01"],
+    ),
+    ("Microsoft.Devices", &["2021-07-02", "2023-06-30"]),
+    (
+        "Microsoft.Storage",
+        &["2022-09-01", "2023-01-01", "2023-05-01"],
+    ),
+    (
+        "Microsoft.EventGrid",
+        &["2020-06-01", "2022-06-15", "2025-02-15"],
+    ),
+    (
+        "Microsoft.DocumentDB",
+        &["2021-10-15", "2023-04-15", "2024-11-15"],
+    ),
+];
+
+/// The provider of a source id is that of its last `providers` section (an
+/// Event Grid subscription on a storage account is Microsoft.EventGrid's).
+fn check_source_api_version(id: &str, version: &str) -> Result<(), Reply> {
+    let segments: Vec<&str> = id.split('/').collect();
+    let namespace = segments
+        .iter()
+        .rposition(|s| s.eq_ignore_ascii_case("providers"))
+        .and_then(|i| segments.get(i + 1))
+        .copied()
+        .unwrap_or_default();
+    let known = SOURCE_API_VERSIONS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(namespace));
+    match known {
+        Some((_, versions)) if versions.contains(&version) => Ok(()),
+        Some((name, versions)) => Err(Reply::arm_error(
+            400,
+            "NoRegisteredProviderFound",
+            format!(
+                "No registered resource provider found for api version '{version}' for type '{name}'. The supported api-versions are '{}'.",
+                versions.join(", ")
+            ),
+        )),
+        // A provider the emulator does not model: any version reaches the 404.
+        None => Ok(()),
     }
 }
 
