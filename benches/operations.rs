@@ -8,8 +8,9 @@
 
 #![expect(clippy::print_stdout, reason = "a benchmark prints its figures")]
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use adxconn_emulator::{demo, Emulator, World};
 
@@ -19,25 +20,11 @@ const OPERATION: Duration = Duration::from_secs(4);
 /// The Python SDK's and az's fixed polling interval.
 const FIXED_POLL: Duration = Duration::from_secs(30);
 
+/// Runs adxconn, which must succeed; its wall time.
 fn adxconn(emulator: &Emulator, args: &[&str]) -> Duration {
-    let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_adxconn"))
-        .args(args)
-        .env_clear()
-        .env("ADXCONN_ARM_ENDPOINT", emulator.url())
-        .env("AZURE_AUTHORITY_HOST", emulator.url())
-        .env("SSL_CERT_FILE", emulator.ca_file())
-        .env("AZURE_TENANT_ID", demo::TENANT)
-        .env("AZURE_CLIENT_ID", demo::CLIENT_ID)
-        .env("AZURE_CLIENT_SECRET", demo::CLIENT_SECRET)
-        .env("AZURE_SUBSCRIPTION_ID", demo::SUBSCRIPTION)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("adxconn runs");
-    assert!(status.success(), "adxconn {args:?} failed");
-    started.elapsed()
+    let (elapsed, code) = support::adxconn(emulator, args);
+    assert_eq!(code, 0, "adxconn {args:?} failed");
+    elapsed
 }
 
 fn summary(name: &str, samples: &[Duration]) {

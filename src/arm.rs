@@ -7,6 +7,7 @@
 
 mod error;
 pub mod operation;
+mod pacer;
 pub mod write;
 
 use std::time::{Duration, Instant};
@@ -136,6 +137,7 @@ pub struct ArmClient {
     retry: RetryPolicy,
     trace: Trace,
     cancel: Cancel,
+    pacer: pacer::Pacer,
 }
 
 impl ArmClient {
@@ -157,7 +159,16 @@ impl ArmClient {
             retry: RetryPolicy::default(),
             trace,
             cancel,
+            pacer: pacer::Pacer::default(),
         }
+    }
+
+    /// At most `limit` requests in flight at once, however many tasks share this client (a
+    /// sweep's reads, a prune's deletes and polls).
+    #[must_use]
+    pub fn with_request_limit(mut self, limit: usize) -> ArmClient {
+        self.pacer = pacer::Pacer::limited(limit);
+        self
     }
 
     /// `{endpoint}/{segments…}?api-version=…`, each segment percent-encoded.
@@ -308,6 +319,11 @@ impl ArmClient {
             let request = request
                 .build()
                 .map_err(|e| transport_error(TransportError::Http(e)))?;
+            let admission = self
+                .pacer
+                .admit(&method, &self.cancel)
+                .await
+                .map_err(|stop| ArmError::stopped(stop, None, false))?;
             self.trace.request(&request, body.as_deref());
             let sent = Instant::now();
             let answer = self
@@ -317,6 +333,7 @@ impl ArmClient {
                 // Only a write starts something in Azure; a read (a list page, a status poll)
                 // is named by its caller, which knows the write behind it.
                 .map_err(|stop| ArmError::stopped(stop, is_write.then(shown), is_write))?;
+            drop(admission);
             let delay = match answer {
                 Ok(answer) if answer.status.is_success() => {
                     self.trace.response(
@@ -344,9 +361,14 @@ impl ArmClient {
                         // Maintenance windows last minutes: back off longer than for 5xx.
                         self.backoff(attempt).saturating_mul(4)
                     } else if is_retryable(answer.status) {
-                        retry_after(&answer.headers)
+                        let delay = retry_after(&answer.headers)
                             .unwrap_or_else(|| self.backoff(attempt))
-                            .max(MIN_RETRY_DELAY)
+                            .max(MIN_RETRY_DELAY);
+                        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+                            // The bucket is the run's, not this request's: pause them all.
+                            self.pacer.throttled(&method, delay);
+                        }
+                        delay
                     } else {
                         return Err(ArmError::Api(error));
                     };

@@ -82,8 +82,13 @@ impl Report {
     }
 }
 
-/// Deletes every connection of `doomed`, at most `concurrency` at a time; `no_wait`: return
-/// once each DELETE is accepted.
+/// Deletions in flight per request in flight: a deletion spends most of its time waiting
+/// between polls, so holding one request slot per deletion would leave ARM's delete budget
+/// unused (the client's own limit keeps requests to `concurrency`).
+const DELETIONS_PER_REQUEST: usize = 4;
+
+/// Deletes every connection of `doomed`, with up to `DELETIONS_PER_REQUEST × concurrency`
+/// deletions in flight; `no_wait`: return once each DELETE is accepted.
 pub async fn delete_all(
     client: &ArmClient,
     doomed: Vec<Audited>,
@@ -97,7 +102,9 @@ pub async fn delete_all(
             let outcome = delete_one(client, &audited, no_wait).await;
             (index, Pruned { audited, outcome })
         })
-        .buffer_unordered(concurrency.clamp(1, crate::fleet::MAX_CONCURRENCY));
+        .buffer_unordered(
+            concurrency.clamp(1, crate::fleet::MAX_CONCURRENCY) * DELETIONS_PER_REQUEST,
+        );
     let mut pruned = Vec::with_capacity(total);
     let (mut done, mut failed) = (0, 0);
     while let Some((index, one)) = deletes.next().await {

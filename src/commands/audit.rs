@@ -12,7 +12,9 @@ use super::sweep::{self, count, Swept};
 use super::Context;
 
 pub async fn run(context: &Context, args: &AuditArgs) -> Result<(), Error> {
-    let client = context.client(None)?;
+    let client = context
+        .client(None)?
+        .with_request_limit(args.sweep.concurrency);
     let (swept, audited) = audit_scope(context, &client, &args.sweep).await?;
     match context.printer.format() {
         OutputFormat::Json => {

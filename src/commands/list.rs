@@ -11,7 +11,9 @@ use super::sweep::{self, count};
 use super::Context;
 
 pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
-    let client = context.client(None)?;
+    let client = context
+        .client(None)?
+        .with_request_limit(args.sweep.concurrency);
     let swept = sweep::walk(context, &client, &args.sweep).await?;
     let inventory = &swept.inventory;
     let views: Vec<ConnectionView> = inventory

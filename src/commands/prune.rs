@@ -13,7 +13,9 @@ use super::sweep::count;
 use super::Context;
 
 pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
-    let client = context.client(Some(args.wait.timeout.0))?;
+    let client = context
+        .client(Some(args.wait.timeout.0))?
+        .with_request_limit(args.sweep.concurrency);
     let (swept, audited) = audit_scope(context, &client, &args.sweep).await?;
     let spans = swept.inventory.spans_databases();
     let doomed: Vec<_> = audited

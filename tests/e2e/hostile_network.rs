@@ -94,12 +94,7 @@ fn spawn(mut command: Command) -> Watched {
 impl Watched {
     /// Sends `kill -SIGNAL` to the run; returns when it was sent.
     fn signal(&self, signal: &str) -> Instant {
-        let status = Command::new("kill")
-            .args([format!("-{signal}"), self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{signal} failed");
-        Instant::now()
+        crate::support::signal(&self.child, signal)
     }
 
     /// Waits for the run to end, killing it (and failing the test) if it takes over `bound`.

@@ -148,7 +148,7 @@ fn operation_url(stderr: &str) -> String {
 #[cfg(unix)]
 #[test]
 fn sigint_while_waiting_exits_130_and_never_repeats_the_operation() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::Instant;
 
     let env = TestEnv::new();
@@ -164,11 +164,7 @@ fn sigint_while_waiting_exits_130_and_never_repeats_the_operation() {
         assert!(started.elapsed() < Duration::from_secs(20), "no poll came");
         std::thread::sleep(Duration::from_millis(50));
     }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    crate::support::signal(&child, "INT");
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");

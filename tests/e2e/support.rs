@@ -309,3 +309,14 @@ impl TestEnv {
         assert_no_secrets(run, &self.secrets());
     }
 }
+
+/// Sends `kill -SIGNAL` (e.g. `INT`) to a child process; returns when it was sent.
+#[cfg(unix)]
+pub fn signal(child: &std::process::Child, signal: &str) -> std::time::Instant {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} failed");
+    std::time::Instant::now()
+}

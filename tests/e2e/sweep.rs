@@ -399,18 +399,7 @@ fn prune_no_wait_returns_accepted_and_an_empty_plan_is_an_empty_array() {
     let run = sweep(
         &env,
         "prune",
-        &[
-            "-g",
-            "rg-fleet-0",
-            "--cluster",
-            "fleet0",
-            "--database",
-            "db00",
-            "--yes",
-            "--no-wait",
-            "-o",
-            "json",
-        ],
+        &in_fleet0("db00", &["--yes", "--no-wait", "-o", "json"]),
     );
     run.expect(0);
     let outcomes = by_name(&run, "outcome");
@@ -424,21 +413,7 @@ fn prune_no_wait_returns_accepted_and_an_empty_plan_is_an_empty_array() {
     }
     // One deleted meanwhile by someone else: already gone, not a failure.
     gone_meanwhile(&env, "dc039");
-    let run = sweep(
-        &env,
-        "prune",
-        &[
-            "-g",
-            "rg-fleet-0",
-            "--cluster",
-            "fleet0",
-            "--database",
-            "db03",
-            "--yes",
-            "-o",
-            "json",
-        ],
-    );
+    let run = sweep(&env, "prune", &in_fleet0("db03", &["--yes", "-o", "json"]));
     run.expect(0);
     let outcomes = by_name(&run, "outcome");
     assert_eq!(outcomes["dc039"], "already-gone");
@@ -473,6 +448,20 @@ fn a_typo_in_the_scope_is_named_and_nothing_is_deleted() {
     assert_eq!(deletes(&env), 0);
 }
 
+/// `-g rg-fleet-0 --cluster fleet0 --database DATABASE`, then `extra`.
+fn in_fleet0<'a>(database: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "-g",
+        "rg-fleet-0",
+        "--cluster",
+        "fleet0",
+        "--database",
+        database,
+    ];
+    args.extend(extra);
+    args
+}
+
 /// ARM's answer to deleting what is not there (another engineer deleted it meanwhile).
 fn gone_meanwhile(env: &TestEnv, name: &str) {
     env.emulator.inject(
@@ -490,7 +479,7 @@ fn gone_meanwhile(env: &TestEnv, name: &str) {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_starting_deletes_reports_done_and_running_and_exits_130() {
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
     use std::time::{Duration, Instant};
 
     let env = seeded();
@@ -506,8 +495,9 @@ fn ctrl_c_stops_starting_deletes_reports_done_and_running_and_exits_130() {
             "--aux-tenant",
             demo::OTHER_TENANT,
             "--yes",
+            // One request at a time, four deletions in flight.
             "--concurrency",
-            "4",
+            "1",
             "-o",
             "json",
         ])
@@ -525,12 +515,7 @@ fn ctrl_c_stops_starting_deletes_reports_done_and_running_and_exits_130() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let signalled = Instant::now();
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let signalled = crate::support::signal(&child, "INT");
     let output = child.wait_with_output().unwrap();
     assert!(
         signalled.elapsed() < Duration::from_secs(5),
