@@ -556,6 +556,30 @@ impl ArmClient {
         &self.credential
     }
 
+    /// The signed-in token for ARM, as every request gets it (for `adxconn auth`).
+    pub async fn primary_token(&self) -> Result<azure_core::credentials::Secret, ArmError> {
+        Ok(self
+            .cancel
+            .guard(self.credential.token(&self.scope))
+            .await
+            .map_err(|stop| ArmError::stopped(stop, None, false))??)
+    }
+
+    /// The `index`th auxiliary credential's token for ARM (for `adxconn auth`).
+    pub async fn auxiliary_token(
+        &self,
+        index: usize,
+    ) -> Result<Option<azure_core::credentials::Secret>, ArmError> {
+        let Some(auxiliary) = &self.auxiliary else {
+            return Ok(None);
+        };
+        Ok(self
+            .cancel
+            .guard(auxiliary.token(index, &self.scope))
+            .await
+            .map_err(|stop| ArmError::stopped(stop, None, false))??)
+    }
+
     pub fn has_auxiliary(&self) -> bool {
         self.auxiliary.is_some()
     }

@@ -1,13 +1,19 @@
-//! Credentials for ARM: a service principal with a client secret (through `azure_identity`), or
-//! a ready-made token from `ADXCONN_ACCESS_TOKEN`.
+//! Credentials for ARM: every way operators and pipelines sign in, chosen by `settings` and
+//! used here. A client secret, a certificate or a federated token (workload identity) signs in
+//! a service principal through `azure_identity`; a managed identity through its endpoint; an
+//! operator's `az login` session through `az`; or a ready-made token is used as is.
 //!
-//! `Credential` is an enum, not a trait object: the set is closed, and it keeps `azure_identity`,
-//! whose signatures have moved between releases, behind one `match`.
+//! `Credential` is a closed set behind one `match`, which keeps `azure_identity`, whose
+//! signatures have moved between releases, in this module.
 
+mod assertion;
 mod auxiliary;
+mod azure_cli;
 pub mod claims;
 
+pub use assertion::{CertificateKey, Federated, FEDERATED_AUDIENCE};
 pub use auxiliary::{Auxiliary, TokenFile, MAX_AUXILIARY_TOKENS};
+pub use azure_cli::{installed as azure_cli_installed, CliError};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,42 +24,152 @@ use azure_core::http::{
     AsyncRawResponse, ClientOptions, ExponentialRetryOptions, HttpClient, Request, RetryOptions,
     Transport,
 };
-use azure_identity::{ClientSecretCredential, ClientSecretCredentialOptions};
+use azure_identity::{
+    ClientAssertionCredential, ClientAssertionCredentialOptions, ClientSecretCredential,
+    ClientSecretCredentialOptions, ManagedIdentityCredential, ManagedIdentityCredentialOptions,
+    UserAssignedId,
+};
 
 use url::Url;
 
 use crate::trace::Trace;
 use crate::transport::{self, TransportError};
 
-/// A setting the service principal needs, for `AuthError::Missing`.
+/// The ways to sign in, as `--auth` names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Setting {
-    Tenant,
-    ClientId,
-    ClientSecret,
+pub enum Method {
+    Token,
+    Secret,
+    Certificate,
+    Workload,
+    ManagedIdentity,
+    Cli,
 }
 
-/// A service principal with a client secret, as configured (checked by the caller).
-pub struct ServicePrincipal {
-    pub tenant: String,
-    pub client_id: String,
-    pub secret: String,
+impl Method {
+    /// The order of the automatic choice, as documented in the README.
+    pub const ORDER: [Method; 6] = [
+        Method::Token,
+        Method::Secret,
+        Method::Certificate,
+        Method::Workload,
+        Method::ManagedIdentity,
+        Method::Cli,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Token => "token",
+            Method::Secret => "secret",
+            Method::Certificate => "certificate",
+            Method::Workload => "workload",
+            Method::ManagedIdentity => "managed-identity",
+            Method::Cli => "cli",
+        }
+    }
 }
 
-/// How to sign in, as configured.
+/// Where a managed identity's tokens come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagedEndpoint {
+    /// App Service and Functions: `IDENTITY_ENDPOINT` + `IDENTITY_HEADER`.
+    AppService,
+    /// A VM's (or scale set's, or AKS node's) Instance Metadata Service.
+    Imds,
+}
+
+/// How to sign in, read and checked from flags, the environment and files; nothing is sent.
 pub enum SignIn {
     /// A ready-made ARM token.
     AccessToken(String),
-    ServicePrincipal(ServicePrincipal),
-    /// Nothing usable: these settings are missing.
-    Missing(Vec<Setting>),
+    Secret {
+        tenant: String,
+        client_id: String,
+        secret: String,
+    },
+    Certificate {
+        tenant: String,
+        client_id: String,
+        key: Arc<CertificateKey>,
+    },
+    Workload {
+        tenant: String,
+        client_id: String,
+        federated: Federated,
+    },
+    ManagedIdentity {
+        /// A user-assigned identity's client id; the system-assigned one when `None`.
+        client_id: Option<String>,
+        endpoint: ManagedEndpoint,
+    },
+    AzureCli {
+        /// `--tenant`, when given: `az` then asks for a token of that tenant.
+        tenant: Option<String>,
+    },
+}
+
+impl SignIn {
+    pub fn method(&self) -> Method {
+        match self {
+            SignIn::AccessToken(_) => Method::Token,
+            SignIn::Secret { .. } => Method::Secret,
+            SignIn::Certificate { .. } => Method::Certificate,
+            SignIn::Workload { .. } => Method::Workload,
+            SignIn::ManagedIdentity { .. } => Method::ManagedIdentity,
+            SignIn::AzureCli { .. } => Method::Cli,
+        }
+    }
+
+    /// The same identity signed in to `tenant`, for an auxiliary token; `None` for what cannot
+    /// sign in to another tenant (a managed identity, a ready-made token).
+    pub fn in_tenant(&self, tenant: &str) -> Option<SignIn> {
+        let tenant = tenant.to_string();
+        Some(match self {
+            SignIn::Secret {
+                client_id, secret, ..
+            } => SignIn::Secret {
+                tenant,
+                client_id: client_id.clone(),
+                secret: secret.clone(),
+            },
+            SignIn::Certificate { client_id, key, .. } => SignIn::Certificate {
+                tenant,
+                client_id: client_id.clone(),
+                key: key.clone(),
+            },
+            SignIn::Workload {
+                client_id,
+                federated,
+                ..
+            } => SignIn::Workload {
+                tenant,
+                client_id: client_id.clone(),
+                federated: federated.clone(),
+            },
+            SignIn::AzureCli { .. } => SignIn::AzureCli {
+                tenant: Some(tenant),
+            },
+            SignIn::AccessToken(_) | SignIn::ManagedIdentity { .. } => return None,
+        })
+    }
+}
+
+/// The sign-in chosen, and why (the order's step that matched, or `--auth`).
+pub struct Chosen {
+    pub sign_in: SignIn,
+    pub reason: String,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    /// Neither a token nor a complete service principal was configured.
-    #[error("no credentials: the service principal's {} {} not set", missing_list(.missing), if .missing.len() == 1 { "is" } else { "are" })]
-    Missing { missing: Vec<Setting> },
+    /// No way to sign in was configured: what each source lacked.
+    #[error("no credentials: {}", .tried.join("; "))]
+    Missing {
+        /// One line per source in the automatic order (or the one `--auth` chose).
+        tried: Vec<String>,
+        /// The most likely fix.
+        advice: String,
+    },
     /// An auxiliary token file that cannot be used; `advice` says how to get a good one.
     #[error("`{}`: {problem}", .path.display())]
     TokenFile {
@@ -61,11 +177,11 @@ pub enum AuthError {
         problem: String,
         advice: Option<String>,
     },
-    /// Signing in to another tenant needs the service principal.
-    #[error("signing in to another tenant needs the service principal (a client id and secret)")]
-    AuxiliaryNeedsServicePrincipal,
+    /// `--aux-tenant` with a sign-in that cannot get tokens for another tenant.
+    #[error("--aux-tenant cannot be used when signed in with {method}: it cannot get tokens for another tenant")]
+    AuxiliaryUnsupported { method: &'static str },
     /// `azure_identity` refused the settings (e.g. a non-https authority host).
-    #[error("cannot use the service principal settings")]
+    #[error("cannot use the sign-in settings")]
     Setup {
         #[source]
         source: Box<azure_core::Error>,
@@ -74,6 +190,14 @@ pub enum AuthError {
     /// request was not repeated elsewhere and the answer not read further.
     #[error("the token endpoint for tenant `{tenant}` answered as Entra ID never does: {problem}")]
     Refused { tenant: String, problem: String },
+    /// The token endpoint (or managed-identity endpoint) could not be reached: the network,
+    /// TLS or a proxy, not the credentials.
+    #[error("could not reach {endpoint} to get a token")]
+    Unreachable {
+        endpoint: String,
+        #[source]
+        source: Box<azure_core::Error>,
+    },
     /// The token endpoint did not hand out a token.
     #[error("could not get a token for client `{client_id}` in tenant `{tenant}`{}", if *.auxiliary { " (an auxiliary tenant)" } else { "" })]
     Token {
@@ -84,30 +208,47 @@ pub enum AuthError {
         #[source]
         source: Box<azure_core::Error>,
     },
+    /// The managed identity's endpoint did not hand out a token.
+    #[error("could not get a token for the {} managed identity", .client_id.as_deref().map_or("system-assigned".to_string(), |id| format!("user-assigned `{id}`")))]
+    ManagedIdentity {
+        client_id: Option<String>,
+        #[source]
+        source: Box<azure_core::Error>,
+    },
+    /// `az` did not hand out a token.
+    #[error("could not get a token from the Azure CLI{}", .tenant.as_deref().map(|t| format!(" for tenant `{t}`")).unwrap_or_default())]
+    AzureCli {
+        tenant: Option<String>,
+        #[source]
+        source: CliError,
+    },
 }
 
-fn missing_list(missing: &[Setting]) -> String {
-    missing
-        .iter()
-        .map(|setting| match setting {
-            Setting::Tenant => "tenant",
-            Setting::ClientId => "client id",
-            Setting::ClientSecret => "client secret",
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// How adxconn proves who it is to ARM (or, as an auxiliary credential, to another tenant).
+pub struct Credential {
+    method: Method,
+    /// Why this way of signing in was chosen (the order's step, or `--auth`).
+    reason: String,
+    identity: Identity,
 }
 
-/// How adxconn proves who it is to ARM.
-pub enum Credential {
+enum Identity {
     /// A token obtained elsewhere; used as is.
-    AccessToken(Secret),
-    /// A service principal with a client secret.
-    ServicePrincipal {
+    Static(Secret),
+    /// A service principal (secret, certificate or federated token), through azure_identity.
+    Entra {
         tenant: String,
         client_id: String,
-        credential: Arc<ClientSecretCredential>,
+        /// What proves it: `client secret`, the certificate, the federated token.
+        proof: String,
+        credential: Arc<dyn TokenCredential>,
     },
+    Managed {
+        client_id: Option<String>,
+        endpoint: ManagedEndpoint,
+        credential: Arc<ManagedIdentityCredential>,
+    },
+    Cli(azure_cli::AzureCli),
 }
 
 impl Credential {
@@ -118,81 +259,227 @@ impl Credential {
         http: &reqwest::Client,
         trace: Trace,
     ) -> Result<Credential, AuthError> {
-        match sign_in {
+        let setup = |source| AuthError::Setup {
+            source: Box::new(source),
+        };
+        let identity = match sign_in {
             SignIn::AccessToken(token) => {
                 crate::scrub::register(token);
-                Ok(Credential::AccessToken(Secret::new(
-                    token.trim().to_string(),
-                )))
+                Identity::Static(Secret::new(token.trim().to_string()))
             }
-            SignIn::ServicePrincipal(principal) => Ok(Credential::ServicePrincipal {
-                tenant: principal.tenant.clone(),
-                client_id: principal.client_id.clone(),
-                credential: secret_credential(
-                    &principal.tenant,
-                    &principal.client_id,
-                    &principal.secret,
+            SignIn::Secret {
+                tenant,
+                client_id,
+                secret,
+            } => Identity::Entra {
+                tenant: tenant.clone(),
+                client_id: client_id.clone(),
+                proof: "a client secret".into(),
+                credential: ClientSecretCredential::new(
+                    tenant,
+                    client_id.clone(),
+                    Secret::new(secret.clone()),
+                    Some(ClientSecretCredentialOptions {
+                        client_options: client_options(http, authority, trace),
+                    }),
+                )
+                .map_err(setup)?,
+            },
+            SignIn::Certificate {
+                tenant,
+                client_id,
+                key,
+            } => Identity::Entra {
+                tenant: tenant.clone(),
+                client_id: client_id.clone(),
+                proof: format!("the certificate {}", key.describe()),
+                credential: assertion_credential(
+                    tenant,
+                    client_id,
+                    assertion::Assertion::Certificate {
+                        key: key.clone(),
+                        client_id: client_id.clone(),
+                        token_url: token_url(authority, tenant),
+                    },
                     authority,
                     http,
                     trace,
                 )?,
-            }),
-            SignIn::Missing(missing) => Err(AuthError::Missing {
-                missing: missing.clone(),
-            }),
-        }
+            },
+            SignIn::Workload {
+                tenant,
+                client_id,
+                federated,
+            } => Identity::Entra {
+                tenant: tenant.clone(),
+                client_id: client_id.clone(),
+                proof: federated.describe(),
+                credential: assertion_credential(
+                    tenant,
+                    client_id,
+                    assertion::Assertion::Federated {
+                        source: federated.clone(),
+                        http: http.clone(),
+                    },
+                    authority,
+                    http,
+                    trace,
+                )?,
+            },
+            SignIn::ManagedIdentity {
+                client_id,
+                endpoint,
+            } => Identity::Managed {
+                client_id: client_id.clone(),
+                endpoint: *endpoint,
+                credential: ManagedIdentityCredential::new(Some(
+                    ManagedIdentityCredentialOptions {
+                        user_assigned_id: client_id.clone().map(UserAssignedId::ClientId),
+                        client_options: client_options(http, authority, trace),
+                    },
+                ))
+                .map_err(setup)?,
+            },
+            SignIn::AzureCli { tenant } => Identity::Cli(azure_cli::AzureCli::new(tenant.clone())),
+        };
+        Ok(Credential {
+            method: sign_in.method(),
+            reason: String::new(),
+            identity,
+        })
     }
 
-    /// A bearer token for `scope`. `azure_identity` caches it and refreshes it when it nears
-    /// expiry, so callers ask before every request.
+    /// Records why this credential was chosen.
+    #[must_use]
+    pub fn chosen_because(mut self, reason: &str) -> Credential {
+        self.reason = reason.to_string();
+        self
+    }
+
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// A bearer token for `scope`. Each source caches its token and refreshes it when it
+    /// nears expiry, so callers ask before every request.
     pub async fn token(&self, scope: &str) -> Result<Secret, AuthError> {
-        match self {
-            Credential::AccessToken(token) => Ok(token.clone()),
-            Credential::ServicePrincipal {
+        self.token_as(scope, false).await
+    }
+
+    /// A token, its errors saying whether it was for an auxiliary tenant.
+    pub(crate) async fn token_as(&self, scope: &str, auxiliary: bool) -> Result<Secret, AuthError> {
+        match &self.identity {
+            Identity::Static(token) => Ok(token.clone()),
+            Identity::Entra {
                 tenant,
                 client_id,
                 credential,
-            } => secret_token(credential, tenant, client_id, scope, false).await,
+                ..
+            } => entra_token(credential.as_ref(), tenant, client_id, scope, auxiliary).await,
+            Identity::Managed {
+                client_id,
+                credential,
+                ..
+            } => {
+                let token = credential
+                    .get_token(&[scope], None)
+                    .await
+                    .map_err(|source| match unreachable(&source) {
+                        Some(endpoint) => AuthError::Unreachable {
+                            endpoint,
+                            source: Box::new(source),
+                        },
+                        None => AuthError::ManagedIdentity {
+                            client_id: client_id.clone(),
+                            source: Box::new(source),
+                        },
+                    })?
+                    .token;
+                crate::scrub::register(token.secret());
+                Ok(token)
+            }
+            Identity::Cli(cli) => cli
+                .token(scope)
+                .await
+                .map_err(|source| AuthError::AzureCli {
+                    tenant: cli.tenant().map(str::to_string),
+                    source,
+                }),
         }
     }
 
-    /// Who we are, for `--debug` (never the secret or the token).
+    /// Who we are, for `--debug` and `adxconn auth` (never the secret or the token).
     pub fn describe(&self) -> String {
-        match self {
-            Credential::AccessToken(_) => "the token in ADXCONN_ACCESS_TOKEN".into(),
-            Credential::ServicePrincipal {
-                tenant, client_id, ..
-            } => format!("service principal `{client_id}` in tenant `{tenant}`"),
+        match &self.identity {
+            Identity::Static(_) => "the token in ADXCONN_ACCESS_TOKEN".into(),
+            Identity::Entra {
+                tenant,
+                client_id,
+                proof,
+                ..
+            } => format!("service principal `{client_id}` in tenant `{tenant}`, with {proof}"),
+            Identity::Managed {
+                client_id,
+                endpoint,
+                ..
+            } => format!(
+                "the {} managed identity, through {}",
+                client_id
+                    .as_deref()
+                    .map_or("system-assigned".to_string(), |id| format!(
+                        "user-assigned `{id}`"
+                    )),
+                match endpoint {
+                    ManagedEndpoint::AppService => "IDENTITY_ENDPOINT (App Service, Functions)",
+                    ManagedEndpoint::Imds => "the instance metadata service",
+                }
+            ),
+            Identity::Cli(cli) => match cli.tenant() {
+                Some(tenant) => format!("the Azure CLI's signed-in account, tenant `{tenant}`"),
+                None => "the Azure CLI's signed-in account".into(),
+            },
         }
     }
 }
 
-/// A client-secret credential for one tenant. `get_token` has no tenant parameter, so each
-/// tenant (primary or auxiliary) gets its own, all sharing one HTTP client.
-fn secret_credential(
+/// Entra ID's token URL for `tenant`: the audience a certificate assertion names.
+fn token_url(authority: &Url, tenant: &str) -> String {
+    format!(
+        "{}/{tenant}/oauth2/v2.0/token",
+        authority.as_str().trim_end_matches('/')
+    )
+}
+
+/// A service principal proved by an assertion (certificate or federated token).
+fn assertion_credential(
     tenant: &str,
     client_id: &str,
-    secret: &str,
+    assertion: assertion::Assertion,
     authority: &Url,
     http: &reqwest::Client,
     trace: Trace,
-) -> Result<Arc<ClientSecretCredential>, AuthError> {
-    ClientSecretCredential::new(
-        tenant,
+) -> Result<Arc<dyn TokenCredential>, AuthError> {
+    let credential: Arc<dyn TokenCredential> = ClientAssertionCredential::new(
+        tenant.to_string(),
         client_id.to_string(),
-        Secret::new(secret.to_string()),
-        Some(ClientSecretCredentialOptions {
+        assertion,
+        Some(ClientAssertionCredentialOptions {
             client_options: client_options(http, authority, trace),
         }),
     )
     .map_err(|source| AuthError::Setup {
         source: Box::new(source),
-    })
+    })?;
+    Ok(credential)
 }
 
-/// A token from a client-secret credential, its failure naming the tenant and client.
-async fn secret_token(
-    credential: &ClientSecretCredential,
+/// A token from a service-principal credential, its failure naming the tenant and client.
+async fn entra_token(
+    credential: &dyn TokenCredential,
     tenant: &str,
     client_id: &str,
     scope: &str,
@@ -202,17 +489,25 @@ async fn secret_token(
         .get_token(&[scope], None)
         .await
         .map(|access| access.token)
-        .map_err(|source| match refusal(&source) {
-            Some(refused) => AuthError::Refused {
-                tenant: tenant.to_string(),
-                problem: refused.to_string(),
-            },
-            None => AuthError::Token {
-                tenant: tenant.to_string(),
-                client_id: client_id.to_string(),
-                auxiliary,
-                source: Box::new(source),
-            },
+        .map_err(|source| {
+            if let Some(refused) = refusal(&source) {
+                return AuthError::Refused {
+                    tenant: tenant.to_string(),
+                    problem: refused.to_string(),
+                };
+            }
+            match unreachable(&source) {
+                Some(endpoint) => AuthError::Unreachable {
+                    endpoint,
+                    source: Box::new(source),
+                },
+                None => AuthError::Token {
+                    tenant: tenant.to_string(),
+                    client_id: client_id.to_string(),
+                    auxiliary,
+                    source: Box::new(source),
+                },
+            }
         })?;
     crate::scrub::register(token.secret());
     Ok(token)
@@ -324,6 +619,22 @@ impl TracedTransport {
             answer.body,
         ))
     }
+}
+
+/// The endpoint a credential could not reach (no answer: DNS, connect, TLS, a proxy), if that
+/// is what its error comes down to; an answer, even a refusal, is not this.
+fn unreachable(error: &azure_core::Error) -> Option<String> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(cause) = source {
+        if let Some(TransportError::Http(http)) = cause.downcast_ref::<TransportError>() {
+            return Some(match http.url() {
+                Some(url) => format!("`{}`", crate::trace::without_query(url)),
+                None => "the token endpoint".into(),
+            });
+        }
+        source = cause.source();
+    }
+    None
 }
 
 /// The transport refusal (a redirect, an oversized answer) behind a credential's error, if any.

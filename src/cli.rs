@@ -71,6 +71,28 @@ pub struct GlobalArgs {
     )]
     pub authority_host: Option<String>,
 
+    /// How to sign in; without it, the first that is configured in this order: token, secret,
+    /// certificate, workload, managed-identity, cli (see `adxconn auth`).
+    #[arg(
+        help_heading = "Authentication",
+        long,
+        global = true,
+        value_enum,
+        env = "ADXCONN_AUTH",
+        value_name = "METHOD"
+    )]
+    pub auth: Option<AuthArg>,
+
+    /// Client id of the user-assigned managed identity to sign in as (else AZURE_CLIENT_ID,
+    /// else the system-assigned identity).
+    #[arg(
+        help_heading = "Authentication",
+        long,
+        global = true,
+        value_name = "CLIENT_ID"
+    )]
+    pub managed_identity_client_id: Option<String>,
+
     /// Tenant of the service principal.
     #[arg(
         help_heading = "Authentication",
@@ -123,6 +145,36 @@ pub struct GlobalArgs {
     pub aux_token_files: Vec<PathBuf>,
 }
 
+/// `--auth`: one way to sign in, forced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthArg {
+    /// A service principal with a client secret (AZURE_CLIENT_SECRET or --client-secret-file).
+    Secret,
+    /// A service principal with a certificate (AZURE_CLIENT_CERTIFICATE_PATH, PEM).
+    Certificate,
+    /// Workload identity: a federated token (AZURE_FEDERATED_TOKEN_FILE, or GitHub Actions OIDC).
+    Workload,
+    /// The managed identity of this VM, App Service or Functions app.
+    ManagedIdentity,
+    /// The Azure CLI's signed-in account (`az login`).
+    Cli,
+    /// A ready-made ARM token (ADXCONN_ACCESS_TOKEN).
+    Token,
+}
+
+impl From<AuthArg> for crate::auth::Method {
+    fn from(arg: AuthArg) -> Self {
+        match arg {
+            AuthArg::Secret => crate::auth::Method::Secret,
+            AuthArg::Certificate => crate::auth::Method::Certificate,
+            AuthArg::Workload => crate::auth::Method::Workload,
+            AuthArg::ManagedIdentity => crate::auth::Method::ManagedIdentity,
+            AuthArg::Cli => crate::auth::Method::Cli,
+            AuthArg::Token => crate::auth::Method::Token,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// Aligned columns, for people.
@@ -162,6 +214,9 @@ pub enum Command {
     /// Wait for an operation (the URL `--no-wait`, a timeout or Ctrl-C printed), or until a
     /// data connection's provisioning settles.
     Wait(WaitArgsCommand),
+    /// Sign in and show who adxconn is signed in as, how it chose, and until when (never the
+    /// token).
+    Auth(AuthArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -309,6 +364,9 @@ locate_args!(
     WaitLocateArgs,
     instead = ["operation"]
 );
+
+#[derive(Debug, Args)]
+pub struct AuthArgs {}
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -685,7 +743,9 @@ Examples:
   adxconn audit --aux-tenant <other-tenant-id> -o json   (every cluster of the subscription)
   adxconn prune -g rg --yes                              (delete what audit finds stale)
 
-Sign in with AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or ADXCONN_ACCESS_TOKEN.
+Sign-in: the first configured of ADXCONN_ACCESS_TOKEN, a client secret, a certificate, workload
+identity (a federated token file, or GitHub Actions OIDC), a managed identity and `az login`;
+`--auth` forces one, `adxconn auth` shows which was used.
 
 Exit codes:
   0    success (also: `delete` of a connection that does not exist in a database that does)
@@ -696,6 +756,7 @@ Exit codes:
   5    not found: the data connection (`show`, `wait`), or its database, cluster, resource
        group or subscription (every command)
   6    `audit` found stale data connections (failed, source-missing, access-denied)
+  7    an endpoint could not be reached (network, DNS, TLS, proxy); nothing was refused
   130  interrupted (operations already started go on; resume with `adxconn wait`)";
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! `ArmClient`, and prints through `Printer`/`Status`. Nothing here formats HTTP or parses flags.
 
 mod audit;
+mod auth;
 mod create;
 mod delete;
 mod list;
@@ -64,15 +65,16 @@ impl Context {
         let auxiliary = Auxiliary::configure(
             &credentials.aux_tenants,
             credentials.aux_tokens,
-            credentials
-                .aux_client
-                .as_ref()
-                .map(|(id, secret)| (id.as_str(), secret.as_str())),
+            &credentials.chosen.sign_in,
             authority,
             &http,
             self.trace,
         )?;
-        let credential = Credential::configure(&credentials.sign_in, authority, &http, self.trace)?;
+        let credential =
+            Credential::configure(&credentials.chosen.sign_in, authority, &http, self.trace)?
+                .chosen_because(&credentials.chosen.reason);
+        self.trace
+            .note(&format!("signing in: {}", credentials.chosen.reason));
         self.trace.note(&format!(
             "ARM endpoint {}, authority {}, signed in as {}",
             self.endpoints.arm,
@@ -111,6 +113,7 @@ pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
         Command::Delete(args) => delete::run(&context, &args).await,
         Command::Audit(args) => audit::run(&context, &args).await,
         Command::Prune(args) => prune::run(&context, &args).await,
+        Command::Auth(_) => auth::run(&context).await,
         Command::Wait(args) => wait::run(&context, &args).await,
     }
 }

@@ -32,6 +32,8 @@ pub enum ExitStatus {
     NotFound = 5,
     /// `audit` found stale data connections (failed, source missing, access denied).
     Stale = 6,
+    /// An endpoint could not be reached (network, DNS, TLS, proxy): not a credentials problem.
+    Unreachable = 7,
     /// SIGINT/SIGTERM while waiting (128 + SIGINT, as shells report it).
     Interrupted = 130,
 }
@@ -177,10 +179,10 @@ fn arm_exit_status(error: &ArmError) -> ExitStatus {
         ArmError::Timeout { .. } => ExitStatus::Timeout,
         ArmError::Path { .. } => ExitStatus::Usage,
         ArmError::Interrupted { .. } => ExitStatus::Interrupted,
+        ArmError::Transport { .. } => ExitStatus::Unreachable,
         ArmError::Api(_)
         | ArmError::Refused { .. }
         | ArmError::Unanswered { .. }
-        | ArmError::Transport { .. }
         | ArmError::Decode { .. }
         | ArmError::OperationFailed { .. } => ExitStatus::Failure,
     }
@@ -190,9 +192,8 @@ fn arm_exit_status(error: &ArmError) -> ExitStatus {
 fn auth_exit_status(error: &AuthError) -> ExitStatus {
     match error {
         AuthError::Refused { .. } => ExitStatus::Failure,
-        AuthError::TokenFile { .. } | AuthError::AuxiliaryNeedsServicePrincipal => {
-            ExitStatus::Usage
-        }
+        AuthError::TokenFile { .. } | AuthError::AuxiliaryUnsupported { .. } => ExitStatus::Usage,
+        AuthError::Unreachable { .. } => ExitStatus::Unreachable,
         _ => ExitStatus::Auth,
     }
 }
@@ -257,18 +258,27 @@ fn arm_hint(error: &ArmError) -> Option<String> {
 
 fn auth_hint(error: &AuthError) -> Option<String> {
     match error {
-            AuthError::Missing { .. } => Some(
-                "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or --client-secret-file), \
-                 or put a ready-made ARM token in ADXCONN_ACCESS_TOKEN"
-                    .into(),
-            ),
+            AuthError::Missing { advice, .. } => Some(format!(
+                "{advice}; `adxconn auth` shows which way adxconn signs in, and the README's Authentication section lists them all"
+            )),
             AuthError::Setup { .. } => Some("AZURE_AUTHORITY_HOST must be an https:// URL".into()),
             AuthError::TokenFile { advice, .. } => advice.clone(),
-            AuthError::AuxiliaryNeedsServicePrincipal => Some(
-                "--aux-tenant signs in with AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or --client-secret-file); \
-                 with a ready-made token, pass the other tenant's token with --aux-token-file instead"
+            AuthError::AuxiliaryUnsupported { .. } => Some(
+                "get a token in that tenant another way (e.g. `az account get-access-token --tenant T`) and pass it with --aux-token-file"
                     .into(),
             ),
+            AuthError::Unreachable { .. } => Some(
+                "check the network path (DNS, firewall, HTTPS_PROXY, SSL_CERT_FILE for a TLS-inspecting proxy); the credentials were not tried"
+                    .into(),
+            ),
+            AuthError::ManagedIdentity { .. } => Some(
+                "check that a managed identity is assigned to this resource (and --managed-identity-client-id for a user-assigned one)"
+                    .into(),
+            ),
+            AuthError::AzureCli { source, .. } => Some(match source {
+                crate::auth::CliError::NotInstalled => "install the Azure CLI, or choose another way with --auth".into(),
+                _ => "run `az login` (with `--tenant` for another tenant), or choose another way with --auth".into(),
+            }),
             AuthError::Refused { .. } => Some(
                 "this answer did not come from Entra ID: check AZURE_AUTHORITY_HOST, --cloud and HTTPS_PROXY"
                     .into(),

@@ -338,6 +338,11 @@ fn short_source(id: Option<&str>) -> String {
     }
 }
 
+/// A two-column table of names and values (`adxconn auth`).
+pub fn pairs_table(rows: Vec<[String; 2]>) -> String {
+    render(rows)
+}
+
 /// The `show` table: one row per set field.
 pub fn details_table(view: &ConnectionView) -> String {
     let connection = &view.connection;

@@ -5,7 +5,12 @@ use std::path::{Path, PathBuf};
 
 use url::Url;
 
-use crate::auth::{AuthError, ServicePrincipal, Setting, SignIn, TokenFile, MAX_AUXILIARY_TOKENS};
+use std::sync::Arc;
+
+use crate::auth::{
+    AuthError, CertificateKey, Chosen, Federated, ManagedEndpoint, Method, SignIn, TokenFile,
+    MAX_AUXILIARY_TOKENS,
+};
 use crate::cli::{Cloud, GlobalArgs};
 use crate::error::{Error, InputError};
 
@@ -97,6 +102,15 @@ pub struct Environment {
     pub access_token: Option<String>,
     /// `AZURE_CLIENT_SECRET`.
     pub client_secret: Option<String>,
+    /// `AZURE_CLIENT_CERTIFICATE_PATH`: a PEM file with the certificate and its private key.
+    pub client_certificate_path: Option<PathBuf>,
+    /// `AZURE_FEDERATED_TOKEN_FILE`: a federated token (AKS workload identity).
+    pub federated_token_file: Option<PathBuf>,
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: a GitHub Actions
+    /// job with `id-token: write`.
+    pub github_oidc: Option<(String, String)>,
+    /// `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`: App Service's and Functions' managed identity.
+    pub identity_endpoint: Option<(String, String)>,
     /// `SSL_CERT_FILE`: extra trusted CA certificates (PEM), e.g. a corporate TLS proxy's.
     pub ssl_cert_file: Option<PathBuf>,
     /// `HTTPS_PROXY` (else `ALL_PROXY`), for `https://` requests only: `HTTP_PROXY` is never
@@ -112,6 +126,11 @@ impl Environment {
         Environment {
             access_token: non_empty("ADXCONN_ACCESS_TOKEN"),
             client_secret: non_empty("AZURE_CLIENT_SECRET"),
+            client_certificate_path: non_empty("AZURE_CLIENT_CERTIFICATE_PATH").map(PathBuf::from),
+            federated_token_file: non_empty("AZURE_FEDERATED_TOKEN_FILE").map(PathBuf::from),
+            github_oidc: non_empty("ACTIONS_ID_TOKEN_REQUEST_URL")
+                .zip(non_empty("ACTIONS_ID_TOKEN_REQUEST_TOKEN")),
+            identity_endpoint: non_empty("IDENTITY_ENDPOINT").zip(non_empty("IDENTITY_HEADER")),
             ssl_cert_file: non_empty("SSL_CERT_FILE").map(PathBuf::from),
             https_proxy: ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
                 .into_iter()
@@ -140,11 +159,9 @@ pub fn http_client(environment: &Environment) -> Result<reqwest::Client, InputEr
 /// What the run signs in with, read from flags, the environment and files, and checked;
 /// nothing is sent.
 pub struct Credentials {
-    pub sign_in: SignIn,
-    /// `--aux-tenant`: tenants the service principal also signs in to.
+    pub chosen: Chosen,
+    /// `--aux-tenant`: tenants the same identity also signs in to.
     pub aux_tenants: Vec<String>,
-    /// The client id and secret that sign in to `aux_tenants`.
-    pub aux_client: Option<(String, String)>,
     /// `--aux-token-file`: ready-made tokens for other tenants.
     pub aux_tokens: Vec<TokenFile>,
 }
@@ -197,59 +214,296 @@ pub fn credentials(global: &GlobalArgs, environment: &Environment) -> Result<Cre
         })?);
     }
     if let Some(client_id) = &global.client_id {
-        check_client_id(client_id)?;
+        check_client_id("--client-id/AZURE_CLIENT_ID", client_id)?;
+    }
+    if let Some(client_id) = &global.managed_identity_client_id {
+        check_client_id("--managed-identity-client-id", client_id)?;
     }
     if let Some(tenant) = &global.tenant {
         // The value may come from the flag or from the variable: name both.
         check_tenant("--tenant/AZURE_TENANT_ID", tenant)?;
     }
-    let sign_in = match (
-        &environment.access_token,
-        &global.tenant,
-        &global.client_id,
-        &secret,
-    ) {
-        (Some(token), ..) => SignIn::AccessToken(token.clone()),
-        (None, Some(tenant), Some(client_id), Some(secret)) => {
-            SignIn::ServicePrincipal(ServicePrincipal {
-                tenant: tenant.clone(),
-                client_id: client_id.clone(),
-                secret: secret.clone(),
-            })
-        }
-        (None, tenant, client_id, secret) => SignIn::Missing(
-            [
-                (tenant.is_none(), Setting::Tenant),
-                (client_id.is_none(), Setting::ClientId),
-                (secret.is_none(), Setting::ClientSecret),
-            ]
-            .into_iter()
-            .filter_map(|(missing, setting)| missing.then_some(setting))
-            .collect(),
-        ),
+    let sources = Sources {
+        global,
+        environment,
+        secret: secret.as_deref(),
     };
-    // `--aux-tenant` signs the same app in elsewhere: its client id and secret, whichever way
-    // the run itself signs in.
-    let aux_client = match (&global.client_id, secret) {
-        (Some(client_id), Some(secret)) if !aux_tenants.is_empty() => {
-            Some((client_id.clone(), secret))
+    let chosen = match global.auth {
+        Some(forced) => {
+            let method = Method::from(forced);
+            match sources.find(method, true)? {
+                Found::Use(sign_in, why) => Chosen {
+                    sign_in,
+                    reason: format!("--auth {} ({why})", method.as_str()),
+                },
+                Found::Lacks(lacks) => {
+                    return Err(AuthError::Missing {
+                        tried: vec![format!("{}: {lacks}", method.as_str())],
+                        advice: advice(Some(method), global),
+                    }
+                    .into())
+                }
+            }
         }
-        _ if !aux_tenants.is_empty() => {
-            return Err(InputError::new(
-                "--aux-tenant",
-                "it needs the service principal (AZURE_CLIENT_ID and AZURE_CLIENT_SECRET or --client-secret-file)",
-            )
-            .hint("with a ready-made token, pass the other tenant's token with --aux-token-file instead")
-            .into())
+        None => {
+            let mut tried = Vec::new();
+            let mut chosen = None;
+            for (step, method) in Method::ORDER.into_iter().enumerate() {
+                match sources.find(method, false)? {
+                    Found::Use(sign_in, why) => {
+                        chosen = Some(Chosen {
+                            sign_in,
+                            reason: format!(
+                                "step {} of the automatic order, {}: {why}",
+                                step + 1,
+                                method.as_str()
+                            ),
+                        });
+                        break;
+                    }
+                    Found::Lacks(lacks) => tried.push(format!("{}: {lacks}", method.as_str())),
+                }
+            }
+            chosen.ok_or_else(|| AuthError::Missing {
+                tried,
+                advice: advice(None, global),
+            })?
         }
-        _ => None,
     };
     Ok(Credentials {
-        sign_in,
+        chosen,
         aux_tenants,
-        aux_client,
         aux_tokens,
     })
+}
+
+/// What one sign-in source found in the settings.
+enum Found {
+    /// Usable, and why (what was set).
+    Use(SignIn, String),
+    /// Not configured: what is missing.
+    Lacks(String),
+}
+
+/// The settings every source is read from.
+struct Sources<'a> {
+    global: &'a GlobalArgs,
+    environment: &'a Environment,
+    secret: Option<&'a str>,
+}
+
+impl Sources<'_> {
+    /// Whether `method` is configured; `forced`: chosen by `--auth` (managed identity then
+    /// trusts the instance metadata service without probing it).
+    fn find(&self, method: Method, forced: bool) -> Result<Found, Error> {
+        let global = self.global;
+        let environment = self.environment;
+        // The service principal's tenant and client id, or what is missing of them.
+        let principal = match (&global.tenant, &global.client_id) {
+            (Some(tenant), Some(client_id)) => Ok((tenant.clone(), client_id.clone())),
+            (tenant, client_id) => Err([
+                (tenant.is_none(), "AZURE_TENANT_ID"),
+                (client_id.is_none(), "AZURE_CLIENT_ID"),
+            ]
+            .into_iter()
+            .filter_map(|(missing, name)| missing.then_some(name))
+            .collect::<Vec<_>>()
+            .join(" and ")),
+        };
+        let needs_principal = |what: &str, why: String| -> Found {
+            match &principal {
+                Ok(_) => Found::Lacks(what.to_string()),
+                Err(missing) => Found::Lacks(format!(
+                    "{why}, and {missing} {}",
+                    if missing.contains(" and ") {
+                        "are not set"
+                    } else {
+                        "is not set"
+                    }
+                )),
+            }
+        };
+        Ok(match method {
+            Method::Token => match &environment.access_token {
+                Some(token) => Found::Use(
+                    SignIn::AccessToken(token.clone()),
+                    "ADXCONN_ACCESS_TOKEN is set".into(),
+                ),
+                None => Found::Lacks("ADXCONN_ACCESS_TOKEN is not set".into()),
+            },
+            Method::Secret => match (self.secret, &principal) {
+                (Some(secret), Ok((tenant, client_id))) => Found::Use(
+                    SignIn::Secret {
+                        tenant: tenant.clone(),
+                        client_id: client_id.clone(),
+                        secret: secret.to_string(),
+                    },
+                    if global.client_secret_file.is_some() {
+                        "--client-secret-file is given".into()
+                    } else {
+                        "AZURE_CLIENT_SECRET is set".into()
+                    },
+                ),
+                (Some(_), Err(_)) => needs_principal("", "a client secret is set".into()),
+                (None, _) => needs_principal(
+                    "AZURE_CLIENT_SECRET (or --client-secret-file) is not set",
+                    "AZURE_CLIENT_SECRET (or --client-secret-file) is not set".into(),
+                ),
+            },
+            Method::Certificate => match (&environment.client_certificate_path, &principal) {
+                (Some(path), Ok((tenant, client_id))) => {
+                    let key = CertificateKey::read(path).map_err(|problem| {
+                        InputError::new("AZURE_CLIENT_CERTIFICATE_PATH", problem)
+                    })?;
+                    Found::Use(
+                        SignIn::Certificate {
+                            tenant: tenant.clone(),
+                            client_id: client_id.clone(),
+                            key: Arc::new(key),
+                        },
+                        "AZURE_CLIENT_CERTIFICATE_PATH is set".into(),
+                    )
+                }
+                (Some(_), Err(_)) => {
+                    needs_principal("", "AZURE_CLIENT_CERTIFICATE_PATH is set".into())
+                }
+                (None, _) => needs_principal(
+                    "AZURE_CLIENT_CERTIFICATE_PATH is not set",
+                    "AZURE_CLIENT_CERTIFICATE_PATH is not set".into(),
+                ),
+            },
+            Method::Workload => {
+                let federated = match (&environment.federated_token_file, &environment.github_oidc)
+                {
+                    (Some(path), _) => Some((
+                        Federated::File(path.clone()),
+                        "AZURE_FEDERATED_TOKEN_FILE is set",
+                    )),
+                    (None, Some((url, token))) => {
+                        let url = checked_endpoint(url, "ACTIONS_ID_TOKEN_REQUEST_URL")?;
+                        crate::scrub::register(token);
+                        Some((
+                            Federated::GitHubActions {
+                                url,
+                                request_token: azure_core::credentials::Secret::new(
+                                    token.clone(),
+                                ),
+                            },
+                            "ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are set (GitHub Actions, id-token: write)",
+                        ))
+                    }
+                    (None, None) => None,
+                };
+                match (federated, &principal) {
+                    (Some((federated, why)), Ok((tenant, client_id))) => Found::Use(
+                        SignIn::Workload {
+                            tenant: tenant.clone(),
+                            client_id: client_id.clone(),
+                            federated,
+                        },
+                        why.into(),
+                    ),
+                    (Some((_, why)), Err(_)) => needs_principal("", why.to_string()),
+                    (None, _) => Found::Lacks(
+                        "AZURE_FEDERATED_TOKEN_FILE is not set and this is not a GitHub Actions job with `id-token: write`"
+                            .into(),
+                    ),
+                }
+            }
+            Method::ManagedIdentity => {
+                let client_id = global
+                    .managed_identity_client_id
+                    .clone()
+                    .or_else(|| global.client_id.clone());
+                if let Some((_, header)) = &environment.identity_endpoint {
+                    crate::scrub::register(header);
+                    Found::Use(
+                        SignIn::ManagedIdentity {
+                            client_id,
+                            endpoint: ManagedEndpoint::AppService,
+                        },
+                        "IDENTITY_ENDPOINT and IDENTITY_HEADER are set (App Service, Functions)"
+                            .into(),
+                    )
+                } else if forced {
+                    Found::Use(
+                        SignIn::ManagedIdentity {
+                            client_id,
+                            endpoint: ManagedEndpoint::Imds,
+                        },
+                        "the instance metadata service".into(),
+                    )
+                } else if imds_answers() {
+                    Found::Use(
+                        SignIn::ManagedIdentity {
+                            client_id,
+                            endpoint: ManagedEndpoint::Imds,
+                        },
+                        "the instance metadata service answered at 169.254.169.254".into(),
+                    )
+                } else {
+                    Found::Lacks(
+                        "IDENTITY_ENDPOINT is not set and no instance metadata service answered at 169.254.169.254"
+                            .into(),
+                    )
+                }
+            }
+            Method::Cli => {
+                if crate::auth::azure_cli_installed() {
+                    Found::Use(
+                        SignIn::AzureCli {
+                            tenant: global.tenant.clone(),
+                        },
+                        "`az` is on PATH (its signed-in account)".into(),
+                    )
+                } else {
+                    Found::Lacks("`az` is not on PATH".into())
+                }
+            }
+        })
+    }
+}
+
+/// How long the automatic choice waits for the instance metadata service, to connect and to
+/// answer: it answers in milliseconds where it exists.
+const IMDS_PROBE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Whether the instance metadata service of a VM, scale set or AKS node answers at its
+/// link-local address. A connect alone proves nothing (a transparent proxy accepts anything),
+/// so this asks for the instance's metadata and wants IMDS's own answer: 200 with `compute`.
+fn imds_answers() -> bool {
+    use std::io::{Read, Write};
+    let address = std::net::SocketAddr::from(([169, 254, 169, 254], 80));
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&address, IMDS_PROBE) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(IMDS_PROBE));
+    let _ = stream.set_write_timeout(Some(IMDS_PROBE));
+    let request = "GET /metadata/instance/compute?api-version=2021-02-01 HTTP/1.1\r\n\
+                   Host: 169.254.169.254\r\nMetadata: true\r\nConnection: close\r\n\r\n";
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut answer = Vec::new();
+    let _ = stream.take(64 * 1024).read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    answer.starts_with("HTTP/1.1 200") && answer.contains("\"vmId\"")
+}
+
+/// The most likely fix when no credential was found.
+fn advice(forced: Option<Method>, global: &GlobalArgs) -> String {
+    match forced {
+        Some(Method::Token) => "put a ready-made ARM token in ADXCONN_ACCESS_TOKEN".into(),
+        Some(Method::Secret) => "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or --client-secret-file)".into(),
+        Some(Method::Certificate) => "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_CERTIFICATE_PATH (a PEM file with the certificate and its private key)".into(),
+        Some(Method::Workload) => "set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_FEDERATED_TOKEN_FILE, or in GitHub Actions give the job `permissions: id-token: write`".into(),
+        Some(Method::ManagedIdentity) => "run where a managed identity is assigned (a VM, App Service, Functions)".into(),
+        Some(Method::Cli) => "install the Azure CLI and run `az login`".into(),
+        None if global.tenant.is_some() && global.client_id.is_some() => {
+            "the service principal needs a proof: AZURE_CLIENT_SECRET (or --client-secret-file), AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE".into()
+        }
+        None => "run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or put a ready-made ARM token in ADXCONN_ACCESS_TOKEN)".into(),
+    }
 }
 
 /// The service principal's client secret: `--client-secret-file` or `AZURE_CLIENT_SECRET`,
@@ -324,9 +578,9 @@ fn check_tenant(flag: &str, tenant: &str) -> Result<(), InputError> {
     })
 }
 
-fn check_client_id(client_id: &str) -> Result<(), InputError> {
+fn check_client_id(flag: &str, client_id: &str) -> Result<(), InputError> {
     crate::names::check_guid(client_id).map_err(|problem| {
-        InputError::new("--client-id", problem)
+        InputError::new(flag, problem)
             .hint("use the application (client) id of the app registration")
     })
 }

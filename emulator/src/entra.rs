@@ -3,17 +3,24 @@
 //! token for the scope's resource or an Entra-shaped error. Fault rules made
 //! with [`FaultRule::token_endpoint`](crate::FaultRule::token_endpoint) are
 //! applied here, before anything else.
+//!
+//! The client proves itself with a `client_secret` or with a
+//! `client_assertion` (a certificate-signed or federated JWT, see
+//! `assertion`), never both: a request with both is refused, so a client
+//! that sends a stale secret along with its assertion is caught.
 
 use std::time::SystemTime;
 
 use serde_json::json;
 
+use crate::assertion::{Rejection, JWT_BEARER};
 use crate::faults::{fault_name, verbatim_outcome, Fault};
 use crate::http::{Outcome, Reply};
 use crate::log::RecordedRequest;
 use crate::state::State;
 use crate::text::{entra_timestamp, form_pairs, new_guid, pair_value, percent_decode, unix_now};
 use crate::token::Claims;
+use crate::world::App;
 
 /// Lifetime of issued tokens, as Entra's `expires_in` usually says.
 pub(crate) const TOKEN_LIFETIME_SECS: i64 = 3599;
@@ -119,7 +126,11 @@ fn issue(state: &State, req: &RecordedRequest) -> Reply {
     let Some(client_id) = field("client_id") else {
         return missing("client_id");
     };
-    let Some(app) = tenant.app(client_id) else {
+    // Managed identities have service principals but no app registration.
+    let app = tenant
+        .app(client_id)
+        .filter(|a| a.managed_identity.is_none());
+    let Some(app) = app else {
         return error(
             400,
             "unauthorized_client",
@@ -127,21 +138,61 @@ fn issue(state: &State, req: &RecordedRequest) -> Reply {
             format!("AADSTS700016: Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", tenant.id),
         );
     };
-    let Some(secret) = field("client_secret") else {
-        return error(
-            401,
-            "invalid_client",
-            7_000_218,
-            "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-        );
-    };
-    if secret != app.secret {
-        return error(
-            401,
-            "invalid_client",
-            7_000_215,
-            format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id),
-        );
+    let secret = field("client_secret");
+    let assertion = field("client_assertion");
+    let assertion_type = field("client_assertion_type");
+    match (secret, assertion.or(assertion_type)) {
+        (Some(_), Some(_)) => {
+            return error(
+                400,
+                "invalid_request",
+                9_002_313,
+                "AADSTS9002313: Invalid request. Request is malformed or invalid. - The reason: only one client credential may be presented, 'client_secret' or 'client_assertion', not both.",
+            );
+        }
+        (None, None) => {
+            return error(
+                401,
+                "invalid_client",
+                7_000_218,
+                "AADSTS7000218: The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            );
+        }
+        (Some(secret), None) => {
+            if secret != app.secret {
+                return error(
+                    401,
+                    "invalid_client",
+                    7_000_215,
+                    format!("AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id),
+                );
+            }
+        }
+        (None, Some(_)) => {
+            let Some(assertion_type) = assertion_type else {
+                return missing("client_assertion_type");
+            };
+            if assertion_type != JWT_BEARER {
+                return error(
+                    400,
+                    "invalid_request",
+                    9_002_313,
+                    format!("AADSTS9002313: Invalid request. Request is malformed or invalid. - The reason: 'client_assertion_type' must be '{JWT_BEARER}', not '{assertion_type}'."),
+                );
+            }
+            let Some(assertion) = assertion else {
+                return missing("client_assertion");
+            };
+            if let Err(rejected) = check_assertion(state, req, app, assertion) {
+                let Rejection {
+                    status,
+                    error: code,
+                    number,
+                    description,
+                } = rejected;
+                return error(status, code, number, description);
+            }
+        }
     }
     let Some(scope) = field("scope") else {
         return missing("scope");
@@ -177,6 +228,22 @@ fn issue(state: &State, req: &RecordedRequest) -> Reply {
     .with_header("cache-control", "no-store, no-cache")
     .with_header("pragma", "no-cache")
     .with_header("x-ms-request-id", new_guid())
+}
+
+/// Checks a client assertion; its `aud` must be this endpoint's URL, on
+/// the origin the client addressed (its `Host`) or the emulator's own.
+fn check_assertion(
+    state: &State,
+    req: &RecordedRequest,
+    app: &App,
+    assertion: &str,
+) -> Result<(), Rejection> {
+    let path = req.path();
+    let mut token_urls = vec![format!("{}{path}", state.origin)];
+    if let Some(host) = req.header("host") {
+        token_urls.push(format!("https://{host}{path}"));
+    }
+    crate::assertion::check(&state.issuer, app, assertion, &token_urls, unix_now())
 }
 
 /// Entra's error body; the ids are also appended to the description, as Entra does.

@@ -1,7 +1,7 @@
-//! The request log: every request the emulator received, token and ARM alike,
-//! in the order it handled them, for tests to assert on; and [`Stats`], the
-//! counters a soak test checks its accounting against (they survive
-//! [`Emulator::clear_requests`](crate::Emulator::clear_requests)).
+//! The request log: every request the emulator received, token, identity and
+//! ARM alike, in the order it handled them, for tests to assert on; and
+//! [`Stats`], the counters a soak test checks its accounting against (they
+//! survive [`Emulator::clear_requests`](crate::Emulator::clear_requests)).
 
 use std::collections::BTreeMap;
 
@@ -40,6 +40,43 @@ impl RecordedRequest {
     pub fn is_token_request(&self) -> bool {
         is_token_path(self.path())
     }
+
+    /// Whether this went to ARM: not to the token endpoint, the GitHub OIDC
+    /// stand-in or the managed-identity endpoint.
+    pub fn is_arm_request(&self) -> bool {
+        endpoint(self.path()) == Endpoint::Arm
+    }
+}
+
+/// Which emulated service a request is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Endpoint {
+    /// Entra ID's token endpoint.
+    Token,
+    /// GitHub Actions' OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
+    GithubOidc,
+    /// App Service's managed-identity endpoint (`IDENTITY_ENDPOINT`).
+    ManagedIdentity,
+    /// Everything else.
+    Arm,
+}
+
+/// Path of the GitHub Actions OIDC stand-in.
+pub(crate) const GITHUB_OIDC_PATH: &str = "/github/oidc/token";
+/// Path of the managed-identity endpoint.
+pub(crate) const IDENTITY_PATH: &str = "/msi/token";
+
+/// The service `path` is for; paths compare case-insensitively.
+pub(crate) fn endpoint(path: &str) -> Endpoint {
+    if is_token_path(path) {
+        Endpoint::Token
+    } else if path.eq_ignore_ascii_case(GITHUB_OIDC_PATH) {
+        Endpoint::GithubOidc
+    } else if path.eq_ignore_ascii_case(IDENTITY_PATH) {
+        Endpoint::ManagedIdentity
+    } else {
+        Endpoint::Arm
+    }
 }
 
 /// `/{tenant}/oauth2/v2.0/token`, compared case-insensitively.
@@ -64,6 +101,12 @@ pub struct Stats {
     pub throttled: usize,
     /// Requests to the token endpoint.
     pub token_requests: usize,
+    /// Requests to the GitHub Actions OIDC stand-in
+    /// ([`Emulator::github_oidc_request_url`](crate::Emulator::github_oidc_request_url)).
+    pub oidc_requests: usize,
+    /// Requests to the managed-identity endpoint
+    /// ([`Emulator::identity_endpoint`](crate::Emulator::identity_endpoint)).
+    pub identity_requests: usize,
     /// Faults applied, explicit rules (token-endpoint ones included) and
     /// random mix alike, by name: `throttle`, `server_error` (any 5xx),
     /// `status_{code}` (other statuses), `drop_connection`, `lost_response`,

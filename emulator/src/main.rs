@@ -157,6 +157,14 @@ fn run(args: Args) -> Result<(), String> {
             fleet.clusters, fleet.databases, fleet.connections
         ));
     }
+    // Not exported: setting them would change which credential adxconn picks.
+    banner.push_str(&format!(
+        "# other sign-ins: GitHub Actions OIDC ACTIONS_ID_TOKEN_REQUEST_URL={} ACTIONS_ID_TOKEN_REQUEST_TOKEN={}; App Service managed identity IDENTITY_ENDPOINT={} IDENTITY_HEADER={}\n",
+        shell_quote(&emulator.github_oidc_request_url()),
+        shell_quote(demo::GITHUB_REQUEST_TOKEN),
+        shell_quote(&emulator.identity_endpoint()),
+        shell_quote(demo::IDENTITY_HEADER),
+    ));
     banner.push_str(&format!(
         "# adxconn emulator at {}: resource group '{}', cluster '{}', databases '{}' and '{}'. Ctrl-C stops it.\n",
         emulator.url(),

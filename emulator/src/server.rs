@@ -11,11 +11,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::entra::TOKEN_LIFETIME_SECS;
 use crate::faults::{FaultMix, FaultRule, MixState};
 use crate::fleet::SeedConnection;
 use crate::host::{Bound, Host};
 use crate::http::Outcome;
-use crate::log::{is_token_path, RecordedRequest, Stats};
+use crate::issuer::FederatedIssuer;
+use crate::log::{endpoint, Endpoint, RecordedRequest, Stats, GITHUB_OIDC_PATH, IDENTITY_PATH};
 use crate::operation::{ConnectionKey, OperationError, UrlSigner};
 use crate::sink::Sink;
 use crate::state::{Shared, State, StoredConnection};
@@ -57,6 +59,7 @@ impl Emulator {
             world,
             bound.url.clone(),
             UrlSigner::new(&pki.signing_cert_der),
+            FederatedIssuer::generate()?,
         );
         let shared = Arc::new(Shared::new(state));
         let handler_shared = Arc::clone(&shared);
@@ -92,19 +95,20 @@ impl Emulator {
         Sink::start_tls(Arc::clone(&self.tls))
     }
 
-    /// Every request received so far, token and ARM, in handling order
-    /// (faulted ones included).
+    /// Every request received so far, token, GitHub OIDC, managed identity
+    /// and ARM, in handling order (faulted ones included).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().log.clone()
     }
 
-    /// The requests that went to ARM (not to the token endpoint).
+    /// The requests that went to ARM (not to the token endpoint, the GitHub
+    /// OIDC stand-in or the managed-identity endpoint).
     pub fn arm_requests(&self) -> Vec<RecordedRequest> {
         self.shared
             .lock()
             .log
             .iter()
-            .filter(|r| !r.is_token_request())
+            .filter(|r| r.is_arm_request())
             .cloned()
             .collect()
     }
@@ -263,6 +267,74 @@ impl Emulator {
         self.mint(tenant, client_id, -60)
     }
 
+    /// An ARM access token for `client_id` in `tenant` as the token endpoint
+    /// would issue it (same claims, same lifetime), e.g. for a stub `az`
+    /// to print. The app need not exist (ARM then answers 403).
+    pub fn arm_token(&self, tenant: &str, client_id: &str) -> String {
+        self.mint(tenant, client_id, TOKEN_LIFETIME_SECS)
+    }
+
+    /// A federated token (workload identity) from `issuer` for `subject` and
+    /// `audience`, ES256-signed with the emulator's own issuer key, valid
+    /// from now for `lifetime_secs` (negative for one that has already
+    /// expired). The token endpoint takes it as a `client_assertion` of an
+    /// app with a matching [`FederatedCredential`](crate::FederatedCredential):
+    ///
+    /// ```no_run
+    /// # let emulator = adxconn_emulator::Emulator::start(adxconn_emulator::World::demo())?;
+    /// use adxconn_emulator::demo;
+    /// // What AZURE_FEDERATED_TOKEN_FILE would hold in the demo AKS pod.
+    /// let token = emulator.mint_federated_token(
+    ///     demo::AKS_ISSUER,
+    ///     demo::AKS_SUBJECT,
+    ///     demo::FEDERATED_AUDIENCE,
+    ///     3600,
+    /// );
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn mint_federated_token(
+        &self,
+        issuer: &str,
+        subject: &str,
+        audience: &str,
+        lifetime_secs: i64,
+    ) -> String {
+        self.shared.lock().issuer.mint(
+            issuer,
+            subject,
+            audience,
+            unix_now(),
+            lifetime_secs,
+            serde_json::Map::new(),
+        )
+    }
+
+    /// What `ACTIONS_ID_TOKEN_REQUEST_URL` holds in a GitHub Actions job:
+    /// `{url}/github/oidc/token?api-version=2.0`. With
+    /// `Authorization: bearer {demo::GITHUB_REQUEST_TOKEN}` and
+    /// `&audience=...` it answers `{"count": 1, "value": "<token>"}`, a
+    /// federated token of [`demo::GITHUB_ISSUER`](crate::demo::GITHUB_ISSUER)
+    /// for [`demo::GITHUB_SUBJECT`](crate::demo::GITHUB_SUBJECT), valid 5
+    /// minutes. Without an audience the token's is
+    /// [`demo::GITHUB_DEFAULT_AUDIENCE`](crate::demo::GITHUB_DEFAULT_AUDIENCE),
+    /// as GitHub does, which the token endpoint then refuses (AADSTS70021).
+    /// Counted in [`Stats::oidc_requests`].
+    pub fn github_oidc_request_url(&self) -> String {
+        format!("{}{GITHUB_OIDC_PATH}?api-version=2.0", self.url())
+    }
+
+    /// What `IDENTITY_ENDPOINT` holds on App Service: `{url}/msi/token`,
+    /// the managed-identity endpoint (api-version 2019-08-01, secret
+    /// [`demo::IDENTITY_HEADER`](crate::demo::IDENTITY_HEADER) in
+    /// `X-IDENTITY-HEADER`). It answers tokens of the world's managed
+    /// identities ([`App::managed_identity`](crate::App::managed_identity)):
+    /// the system-assigned one, or the one named by `client_id`,
+    /// `principal_id`/`object_id` or `mi_res_id`. Counted in
+    /// [`Stats::identity_requests`].
+    pub fn identity_endpoint(&self) -> String {
+        format!("{}{IDENTITY_PATH}", self.url())
+    }
+
     fn mint(&self, tenant: &str, client_id: &str, lifetime_secs: i64) -> String {
         let now = unix_now();
         let claims = Claims::new(tenant, client_id, ARM_AUDIENCE, now, lifetime_secs);
@@ -360,24 +432,20 @@ fn handle(shared: &Shared, mut recorded: RecordedRequest) -> Outcome {
     let outcome = {
         let mut state = shared.lock();
         state.settle();
-        let outcome = if is_token_path(recorded.path()) {
-            state.stats.token_requests += 1;
-            crate::entra::handle(&mut state, &recorded)
-        } else {
-            state.stats.arm_requests += 1;
-            *state
-                .stats
-                .methods
-                .entry(recorded.method.to_ascii_uppercase())
-                .or_default() += 1;
-            let outcome = crate::arm::handle(&mut state, &recorded);
-            match state.settings.latency {
-                latency if latency.is_zero() => outcome,
-                latency => Outcome::Delayed {
-                    after: latency,
-                    outcome: Box::new(outcome),
-                },
+        let outcome = match endpoint(recorded.path()) {
+            Endpoint::Token => {
+                state.stats.token_requests += 1;
+                crate::entra::handle(&mut state, &recorded)
             }
+            Endpoint::GithubOidc => {
+                state.stats.oidc_requests += 1;
+                Outcome::Reply(crate::identity::github_token(&state, &recorded))
+            }
+            Endpoint::ManagedIdentity => {
+                state.stats.identity_requests += 1;
+                Outcome::Reply(crate::identity::managed_identity_token(&state, &recorded))
+            }
+            Endpoint::Arm => arm(&mut state, &recorded),
         };
         recorded.status = outcome.status();
         state.log.push(recorded.clone());
@@ -387,4 +455,22 @@ fn handle(shared: &Shared, mut recorded: RecordedRequest) -> Outcome {
         observer(&recorded);
     }
     outcome
+}
+
+/// An ARM request, counted, with the latency set.
+fn arm(state: &mut State, recorded: &RecordedRequest) -> Outcome {
+    state.stats.arm_requests += 1;
+    *state
+        .stats
+        .methods
+        .entry(recorded.method.to_ascii_uppercase())
+        .or_default() += 1;
+    let outcome = crate::arm::handle(state, recorded);
+    match state.settings.latency {
+        latency if latency.is_zero() => outcome,
+        latency => Outcome::Delayed {
+            after: latency,
+            outcome: Box::new(outcome),
+        },
+    }
 }

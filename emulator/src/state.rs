@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Map, Value};
 
 use crate::faults::{Faults, MixState};
+use crate::issuer::FederatedIssuer;
 use crate::log::{RecordedRequest, Stats};
 use crate::operation::{Action, ConnectionKey, Operation, OperationError, UrlSigner};
 use crate::schema::{echo_properties, render_properties, KindSchema};
@@ -109,6 +110,8 @@ pub(crate) struct State {
     /// `https://127.0.0.1:PORT`
     pub origin: String,
     pub tokens: TokenSigner,
+    /// Signs and verifies federated tokens (workload identity).
+    pub issuer: FederatedIssuer,
     pub url_signer: UrlSigner,
     pub connections: BTreeMap<ConnectionKey, StoredConnection>,
     pub operations: HashMap<String, Operation>,
@@ -125,11 +128,17 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(world: World, origin: String, url_signer: UrlSigner) -> State {
+    pub(crate) fn new(
+        world: World,
+        origin: String,
+        url_signer: UrlSigner,
+        issuer: FederatedIssuer,
+    ) -> State {
         State {
             world,
             origin,
             tokens: TokenSigner::random(),
+            issuer,
             url_signer,
             connections: BTreeMap::new(),
             operations: HashMap::new(),

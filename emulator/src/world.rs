@@ -124,13 +124,84 @@ pub struct Tenant {
     pub apps: Vec<App>,
 }
 
-/// An app registration's service principal in one tenant.
+/// An app registration's service principal in one tenant, or a managed
+/// identity's.
 #[derive(Debug, Clone)]
 pub struct App {
     pub client_id: String,
+    /// The client secret; empty for none (an empty `client_secret` never
+    /// signs in).
     pub secret: String,
     /// The app's role on every subscription of its tenant.
     pub role: Role,
+    /// Federated identity credentials: the external tokens (workload
+    /// identity) the token endpoint accepts as client assertions.
+    pub federated: Vec<FederatedCredential>,
+    /// Registered certificates, DER X.509: client assertions signed with
+    /// their keys sign in.
+    pub certificates: Vec<Vec<u8>>,
+    /// Set for a managed identity of the App Service host the identity
+    /// endpoint stands for. Managed identities have no app registration, so
+    /// the token endpoint does not know them; only the identity endpoint
+    /// issues their tokens.
+    pub managed_identity: Option<ManagedIdentity>,
+}
+
+impl App {
+    /// An app with a client secret and no other credential.
+    pub fn new(client_id: &str, secret: &str, role: Role) -> App {
+        App {
+            client_id: client_id.to_owned(),
+            secret: secret.to_owned(),
+            role,
+            federated: Vec::new(),
+            certificates: Vec::new(),
+            managed_identity: None,
+        }
+    }
+
+    /// A managed identity: no secret, no app registration.
+    pub fn managed(client_id: &str, kind: ManagedIdentity, role: Role) -> App {
+        App {
+            managed_identity: Some(kind),
+            ..App::new(client_id, "", role)
+        }
+    }
+}
+
+/// A federated identity credential: a token whose `iss`, `sub` and `aud`
+/// all equal these (case-sensitively, as Entra compares them) signs in as
+/// the app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FederatedCredential {
+    pub issuer: String,
+    pub subject: String,
+    pub audience: String,
+}
+
+impl FederatedCredential {
+    /// A credential for tokens from `issuer` about `subject`, for
+    /// [`demo::FEDERATED_AUDIENCE`].
+    pub fn new(issuer: &str, subject: &str) -> FederatedCredential {
+        FederatedCredential {
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+            audience: demo::FEDERATED_AUDIENCE.to_owned(),
+        }
+    }
+}
+
+/// How an [`App`] is a managed identity of the emulated App Service host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManagedIdentity {
+    /// The host's own identity, whose token a request naming no identity gets.
+    SystemAssigned,
+    /// An identity assigned to the host, named by its client id, object
+    /// (principal) id or resource id.
+    UserAssigned {
+        /// `/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}`
+        resource_id: String,
+    },
 }
 
 /// An Azure RBAC role, reduced to what data-connection calls can tell apart.
@@ -182,34 +253,83 @@ pub mod demo {
     pub const OTHER_TENANT: &str = "10000000-0000-4000-8000-000000000002";
     /// A subscription in [`OTHER_TENANT`].
     pub const OTHER_SUBSCRIPTION: &str = "30000000-0000-4000-8000-000000000002";
+
+    /// The issuer of GitHub Actions' OIDC tokens.
+    pub const GITHUB_ISSUER: &str = "https://token.actions.githubusercontent.com";
+    /// The subject of the demo workflow's tokens: the `main` branch of `adxconn/adxconn`.
+    pub const GITHUB_SUBJECT: &str = "repo:adxconn/adxconn:ref:refs/heads/main";
+    /// The audience GitHub gives a token when the request names none: the
+    /// repository owner's URL, which no federated credential accepts.
+    pub const GITHUB_DEFAULT_AUDIENCE: &str = "https://github.com/adxconn";
+    /// The bearer token the emulated GitHub OIDC endpoint accepts, what a
+    /// job finds in `ACTIONS_ID_TOKEN_REQUEST_TOKEN` (JWT-shaped, like
+    /// the real one, and public on purpose).
+    pub const GITHUB_REQUEST_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJub25lIn0.YWR4Y29ubi1lbXVsYXRvci1hY3Rpb25zLXJlcXVlc3QtdG9rZW4.bm90LWZvci1wcm9kdWN0aW9u";
+    /// The service-account token issuer of an AKS cluster in [`TENANT`].
+    pub const AKS_ISSUER: &str =
+        "https://oidc.prod-aks.azure.com/10000000-0000-4000-8000-000000000001/";
+    /// The Kubernetes service account the demo workload runs as.
+    pub const AKS_SUBJECT: &str = "system:serviceaccount:default:adxconn";
+    /// The audience Entra expects of federated tokens.
+    pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+    /// The system-assigned managed identity of the emulated App Service
+    /// host, a Contributor in [`TENANT`].
+    pub const SYSTEM_IDENTITY_CLIENT_ID: &str = "40000000-0000-4000-8000-000000000001";
+    /// A user-assigned managed identity of that host, a Contributor in [`TENANT`].
+    pub const USER_IDENTITY_CLIENT_ID: &str = "40000000-0000-4000-8000-000000000002";
+    /// The resource id of [`USER_IDENTITY_CLIENT_ID`]'s identity.
+    pub const USER_IDENTITY_RESOURCE_ID: &str = "/subscriptions/30000000-0000-4000-8000-000000000001/resourceGroups/rg-adx/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-adxconn";
+    /// The value the identity endpoint wants in `X-IDENTITY-HEADER`, what
+    /// App Service puts in `IDENTITY_HEADER`.
+    pub const IDENTITY_HEADER: &str = "emulator-identity-header-not-for-production";
 }
 
 impl World {
-    /// A tenant with a Contributor and a Reader app, one subscription holding
-    /// cluster [`demo::CLUSTER`] (databases [`demo::DATABASE`] and `staging`),
-    /// and a second tenant + subscription where the Contributor app also exists.
+    /// A tenant with a Contributor and a Reader app and two Contributor
+    /// managed identities (system- and user-assigned), one subscription
+    /// holding cluster [`demo::CLUSTER`] (databases [`demo::DATABASE`] and
+    /// `staging`), and a second tenant + subscription where the Contributor
+    /// app also exists. The Contributor app trusts, in both tenants, tokens
+    /// of the demo GitHub workflow and of the demo AKS service account.
     pub fn demo() -> World {
-        let app = |client_id: &str, secret: &str, role| App {
-            client_id: client_id.to_owned(),
-            secret: secret.to_owned(),
-            role,
+        // A multi-tenant app is one registration: the same credentials
+        // sign in to every tenant it is in.
+        let contributor = || App {
+            federated: vec![
+                FederatedCredential::new(demo::GITHUB_ISSUER, demo::GITHUB_SUBJECT),
+                FederatedCredential::new(demo::AKS_ISSUER, demo::AKS_SUBJECT),
+            ],
+            ..App::new(demo::CLIENT_ID, demo::CLIENT_SECRET, Role::Contributor)
         };
         World {
             tenants: vec![
                 Tenant {
                     id: demo::TENANT.to_owned(),
                     apps: vec![
-                        app(demo::CLIENT_ID, demo::CLIENT_SECRET, Role::Contributor),
-                        app(
+                        contributor(),
+                        App::new(
                             demo::READER_CLIENT_ID,
                             demo::READER_CLIENT_SECRET,
                             Role::Reader,
+                        ),
+                        App::managed(
+                            demo::SYSTEM_IDENTITY_CLIENT_ID,
+                            ManagedIdentity::SystemAssigned,
+                            Role::Contributor,
+                        ),
+                        App::managed(
+                            demo::USER_IDENTITY_CLIENT_ID,
+                            ManagedIdentity::UserAssigned {
+                                resource_id: demo::USER_IDENTITY_RESOURCE_ID.to_owned(),
+                            },
+                            Role::Contributor,
                         ),
                     ],
                 },
                 Tenant {
                     id: demo::OTHER_TENANT.to_owned(),
-                    apps: vec![app(demo::CLIENT_ID, demo::CLIENT_SECRET, Role::Contributor)],
+                    apps: vec![contributor()],
                 },
             ],
             subscriptions: vec![
@@ -293,6 +413,50 @@ impl World {
     pub fn with_source(mut self, id: &str, state: SourceState) -> World {
         self.set_source(id, state);
         self
+    }
+
+    /// Registers a certificate (DER X.509) on app `client_id` of `tenant`,
+    /// e.g. a [`TestCertificate`](crate::TestCertificate)'s `cert_der`.
+    ///
+    /// # Panics
+    ///
+    /// If the world has no such app: a test-setup mistake.
+    #[must_use]
+    pub fn with_app_certificate(
+        mut self,
+        tenant: &str,
+        client_id: &str,
+        cert_der: Vec<u8>,
+    ) -> World {
+        if !self.add_app_certificate(tenant, client_id, cert_der) {
+            panic!("with_app_certificate: no app '{client_id}' in tenant '{tenant}'");
+        }
+        self
+    }
+
+    /// Registers a certificate on app `client_id` of `tenant`; whether that
+    /// app exists. On a running emulator:
+    /// `emulator.with_world(|w| w.add_app_certificate(tenant, client_id, der))`.
+    pub fn add_app_certificate(
+        &mut self,
+        tenant: &str,
+        client_id: &str,
+        cert_der: Vec<u8>,
+    ) -> bool {
+        self.app_mut(tenant, client_id)
+            .map(|app| app.certificates.push(cert_der))
+            .is_some()
+    }
+
+    /// App `client_id` of `tenant` (both compared case-insensitively), to
+    /// change its credentials or role.
+    pub fn app_mut(&mut self, tenant: &str, client_id: &str) -> Option<&mut App> {
+        self.tenants
+            .iter_mut()
+            .find(|t| t.id.eq_ignore_ascii_case(tenant))?
+            .apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
     /// Sets the state of source `id` (adding it in [`demo::LOCATION`] if new).
@@ -391,6 +555,18 @@ impl Tenant {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+}
+
+impl World {
+    /// Every managed identity with its tenant, in seeding order.
+    pub(crate) fn managed_identities(&self) -> impl Iterator<Item = (&Tenant, &App)> + '_ {
+        self.tenants.iter().flat_map(|t| {
+            t.apps
+                .iter()
+                .filter(|a| a.managed_identity.is_some())
+                .map(move |a| (t, a))
+        })
     }
 }
 

@@ -52,11 +52,11 @@ fn start() -> Emulator {
         .iter_mut()
         .find(|t| t.id == demo::OTHER_TENANT)
     {
-        other.apps.push(App {
-            client_id: demo::READER_CLIENT_ID.to_owned(),
-            secret: demo::READER_CLIENT_SECRET.to_owned(),
-            role: Role::Reader,
-        });
+        other.apps.push(App::new(
+            demo::READER_CLIENT_ID,
+            demo::READER_CLIENT_SECRET,
+            Role::Reader,
+        ));
     }
     let emulator = Emulator::start(world).unwrap_or_else(|e| panic!("start: {e}"));
     emulator.set_operation_duration(Duration::from_millis(50));

@@ -2,18 +2,18 @@
 //!
 //! ARM checks a write that references a resource in another tenant against the tokens in
 //! `x-ms-authorization-auxiliary` (`Bearer t1, Bearer t2`, at most 3). They come from the same
-//! multi-tenant app signed in to each `--aux-tenant`, or ready-made from `--aux-token-file`.
+//! identity signed in to each `--aux-tenant` (a multi-tenant app with its secret, certificate or
+//! federated token, or the Azure CLI's account), or ready-made from `--aux-token-file`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use azure_core::credentials::Secret;
-use azure_identity::ClientSecretCredential;
 
 use url::Url;
 
 use super::claims::{self, Claims};
-use super::{secret_credential, secret_token, AuthError};
+use super::{AuthError, Credential, SignIn};
 use crate::trace::Trace;
 
 /// ARM's limit on `x-ms-authorization-auxiliary` entries.
@@ -26,11 +26,10 @@ pub struct Auxiliary {
 }
 
 enum AuxiliarySource {
-    /// The same multi-tenant app, signed in to another tenant.
+    /// The run's own identity, signed in to another tenant.
     Tenant {
         tenant: String,
-        client_id: String,
-        credential: Arc<ClientSecretCredential>,
+        credential: Arc<Credential>,
     },
     /// A token obtained elsewhere (another account in the other tenant).
     File(TokenFile),
@@ -40,11 +39,7 @@ impl AuxiliarySource {
     async fn token(&self, scope: &str) -> Result<Secret, AuthError> {
         match self {
             AuxiliarySource::File(file) => Ok(file.token.clone()),
-            AuxiliarySource::Tenant {
-                tenant,
-                client_id,
-                credential,
-            } => secret_token(credential, tenant, client_id, scope, true).await,
+            AuxiliarySource::Tenant { credential, .. } => credential.token_as(scope, true).await,
         }
     }
 }
@@ -57,13 +52,13 @@ pub struct TokenFile {
 }
 
 impl Auxiliary {
-    /// The auxiliary sources: the service principal signed in to each of `tenants`, and the
-    /// ready-made `tokens`; `None` when there are none. Every check happens here, before any
-    /// request (the caller has checked the count against `MAX_AUXILIARY_TOKENS`).
+    /// The auxiliary sources: the run's identity (`primary`) signed in to each of `tenants`,
+    /// and the ready-made `tokens`; `None` when there are none. Every check happens here,
+    /// before any request (the caller has checked the count against `MAX_AUXILIARY_TOKENS`).
     pub fn configure(
         tenants: &[String],
         tokens: Vec<TokenFile>,
-        client: Option<(&str, &str)>,
+        primary: &SignIn,
         authority: &Url,
         http: &reqwest::Client,
         trace: Trace,
@@ -73,19 +68,16 @@ impl Auxiliary {
         }
         let mut sources: Vec<AuxiliarySource> =
             tokens.into_iter().map(AuxiliarySource::File).collect();
-        if !tenants.is_empty() {
-            let Some((client_id, secret)) = client else {
-                return Err(AuthError::AuxiliaryNeedsServicePrincipal);
-            };
-            for tenant in tenants {
-                sources.push(AuxiliarySource::Tenant {
-                    tenant: tenant.clone(),
-                    client_id: client_id.to_string(),
-                    credential: secret_credential(
-                        tenant, client_id, secret, authority, http, trace,
-                    )?,
+        for tenant in tenants {
+            let Some(sign_in) = primary.in_tenant(tenant) else {
+                return Err(AuthError::AuxiliaryUnsupported {
+                    method: primary.method().as_str(),
                 });
-            }
+            };
+            sources.push(AuxiliarySource::Tenant {
+                tenant: tenant.clone(),
+                credential: Arc::new(Credential::configure(&sign_in, authority, http, trace)?),
+            });
         }
         Ok(Some(Auxiliary { sources }))
     }
@@ -142,9 +134,9 @@ impl Auxiliary {
         self.sources
             .iter()
             .map(|source| match source {
-                AuxiliarySource::Tenant {
-                    tenant, client_id, ..
-                } => format!("auxiliary: service principal `{client_id}` in tenant `{tenant}`"),
+                AuxiliarySource::Tenant { credential, .. } => {
+                    format!("auxiliary: {}", credential.describe())
+                }
                 AuxiliarySource::File(file) => {
                     format!(
                         "auxiliary: token from `{}` ({})",

@@ -184,7 +184,7 @@ fn debug_traces_redact_every_credential() {
 }
 
 #[test]
-fn a_dead_token_endpoint_fails_fast_with_exit_3() {
+fn a_dead_token_endpoint_is_unreachable_not_refused_exit_7() {
     let mut env = TestEnv::new();
     // A port nothing listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -197,9 +197,14 @@ fn a_dead_token_endpoint_fails_fast_with_exit_3() {
         Some(&format!("https://127.0.0.1:{port}")),
     );
     let run = env.run(&list());
-    run.expect(3);
+    run.expect(7);
     assert!(
-        run.stderr.contains("could not get a token"),
+        run.stderr.contains("could not reach") && run.stderr.contains(&format!("127.0.0.1:{port}")),
+        "the endpoint is named: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("hint: check the network path"),
         "{}",
         run.stderr
     );

@@ -14,5 +14,6 @@ mod inputs;
 mod lifecycle;
 mod reliability;
 mod replay;
+mod sign_in;
 mod soak;
 mod sweep;

@@ -165,13 +165,21 @@ impl TestEnv {
             demo::CLIENT_SECRET.to_string(),
             demo::READER_CLIENT_SECRET.to_string(),
         ];
-        for (_, value) in self
-            .env
-            .iter()
-            .filter(|(key, _)| key.contains("TOKEN") || key.contains("SECRET"))
-        {
-            if let Some(value) = value {
-                secrets.push(value.clone());
+        for (key, value) in self.env.iter().filter(|(key, _)| {
+            key.contains("TOKEN")
+                || key.contains("SECRET")
+                || key.contains("CERTIFICATE")
+                || key.starts_with("IDENTITY_")
+        }) {
+            match value {
+                // A path is not secret; what the file holds is.
+                Some(path) if key.ends_with("_FILE") || key.ends_with("_PATH") => {
+                    if let Ok(content) = std::fs::read_to_string(path) {
+                        secrets.extend(content.lines().map(str::to_string));
+                    }
+                }
+                Some(value) => secrets.push(value.clone()),
+                None => {}
             }
         }
         for request in self.emulator.requests() {
@@ -232,6 +240,8 @@ pub fn adxconn<S: AsRef<str>>(url: &str, ca_file: &std::path::Path, args: &[S]) 
     for (key, _) in std::env::vars() {
         if key.starts_with("AZURE_")
             || key.starts_with("ADXCONN_")
+            || key.starts_with("ACTIONS_ID_TOKEN_")
+            || key.starts_with("IDENTITY_")
             || key.to_ascii_uppercase().ends_with("_PROXY")
             || key == "SSL_CERT_FILE"
             || key == "RUST_BACKTRACE"
@@ -240,6 +250,8 @@ pub fn adxconn<S: AsRef<str>>(url: &str, ca_file: &std::path::Path, args: &[S]) 
         }
     }
     command
+        // No `az` of the machine's: tests of the Azure CLI sign-in put a stub on PATH.
+        .env("PATH", "/nonexistent")
         .env("ADXCONN_ARM_ENDPOINT", url)
         .env("AZURE_AUTHORITY_HOST", url)
         .env("SSL_CERT_FILE", ca_file)
@@ -286,7 +298,7 @@ impl TestEnv {
     /// the same pinned environment: a run that buffers without bound fails instead of growing.
     pub fn command_with_memory_limit<S: AsRef<str>>(&self, kib: u64, args: &[S]) -> Command {
         let pinned = self.command(args);
-        let mut command = Command::new("sh");
+        let mut command = Command::new("/bin/sh");
         command
             .arg("-c")
             .arg(format!("ulimit -v {kib} && exec \"$0\" \"$@\""))
