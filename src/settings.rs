@@ -104,6 +104,8 @@ pub struct Environment {
     pub client_secret: Option<String>,
     /// `AZURE_CLIENT_CERTIFICATE_PATH`: a PEM file with the certificate and its private key.
     pub client_certificate_path: Option<PathBuf>,
+    /// `AZURE_CLIENT_CERTIFICATE_PASSWORD`: the password of a PKCS#12 certificate file.
+    pub client_certificate_password: Option<String>,
     /// `AZURE_FEDERATED_TOKEN_FILE`: a federated token (AKS workload identity).
     pub federated_token_file: Option<PathBuf>,
     /// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`: a GitHub Actions
@@ -127,6 +129,8 @@ impl Environment {
             access_token: non_empty("ADXCONN_ACCESS_TOKEN"),
             client_secret: non_empty("AZURE_CLIENT_SECRET"),
             client_certificate_path: non_empty("AZURE_CLIENT_CERTIFICATE_PATH").map(PathBuf::from),
+            client_certificate_password: non_empty("AZURE_CLIENT_CERTIFICATE_PASSWORD")
+                .inspect(|password| crate::scrub::register(password)),
             federated_token_file: non_empty("AZURE_FEDERATED_TOKEN_FILE").map(PathBuf::from),
             github_oidc: non_empty("ACTIONS_ID_TOKEN_REQUEST_URL")
                 .zip(non_empty("ACTIONS_ID_TOKEN_REQUEST_TOKEN")),
@@ -352,7 +356,8 @@ impl Sources<'_> {
             },
             Method::Certificate => match (&environment.client_certificate_path, &principal) {
                 (Some(path), Ok((tenant, client_id))) => {
-                    let key = CertificateKey::read(path).map_err(|problem| {
+                    let password = environment.client_certificate_password.as_deref();
+                    let key = CertificateKey::read(path, password).map_err(|problem| {
                         InputError::new("AZURE_CLIENT_CERTIFICATE_PATH", problem)
                     })?;
                     Found::Use(

@@ -53,17 +53,14 @@ impl std::fmt::Debug for CertificateKey {
 }
 
 impl CertificateKey {
-    /// Reads a PEM file holding the certificate and its RSA private key (PKCS#8 or PKCS#1);
-    /// the error says what is missing or unreadable, and how to convert a PFX.
-    pub fn read(path: &std::path::Path) -> Result<CertificateKey, String> {
-        let bytes = crate::text::read_bounded(path, MAX_FILE)
+    /// Reads the certificate and its RSA private key (PKCS#8 or PKCS#1) from a PEM file, or
+    /// from a PKCS#12 (.pfx) file opened with `password`; the error says what is missing or
+    /// unreadable, and how to fix it.
+    pub fn read(path: &std::path::Path, password: Option<&str>) -> Result<CertificateKey, String> {
+        let mut bytes = crate::text::read_bounded(path, MAX_FILE)
             .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
-        if !bytes.starts_with(b"-----") && !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
-            return Err(format!(
-                "`{}` is not PEM; a PKCS#12 (.pfx) file is not read: convert it with \
-                 `openssl pkcs12 -in cert.pfx -out cert.pem -nodes`",
-                path.display()
-            ));
+        if !bytes.windows(11).any(|w| w == b"-----BEGIN ") {
+            bytes = pkcs12::to_pem(path, password)?;
         }
         let mut certificate = None;
         let mut key = None;
@@ -159,6 +156,86 @@ impl CertificateKey {
         Ok(format!(
             "{signing_input}.{}",
             URL_SAFE_NO_PAD.encode(signature)
+        ))
+    }
+}
+
+/// PKCS#12 files, opened by `openssl pkcs12`: reading them in-process would take some 80
+/// crates (a pre-release CMS stack, RC2, 3DES, AES-CBC) or link OpenSSL; the `openssl` tool is
+/// on nearly every machine that has a .pfx, and runs here bounded in time and output, with the
+/// password passed through its environment, never its arguments.
+mod pkcs12 {
+    use std::io::Read;
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    const TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The PEM of the certificate and key in the PKCS#12 file at `path`.
+    pub fn to_pem(path: &Path, password: Option<&str>) -> Result<Vec<u8>, String> {
+        let mut last = String::new();
+        // OpenSSL 3 opens the RC2/3DES files older Windows exports write only with `-legacy`.
+        for legacy in [false, true] {
+            match run(path, password, legacy) {
+                Ok(pem) => return Ok(pem),
+                Err(problem) => last = problem,
+            }
+        }
+        Err(format!(
+            "`{}` is neither PEM nor a PKCS#12 (.pfx) file `openssl pkcs12` can open with AZURE_CLIENT_CERTIFICATE_PASSWORD: {last}",
+            path.display()
+        ))
+    }
+
+    fn run(path: &Path, password: Option<&str>, legacy: bool) -> Result<Vec<u8>, String> {
+        let mut command = Command::new("openssl");
+        command
+            .arg("pkcs12")
+            .arg("-in")
+            .arg(path)
+            .args(["-nodes", "-passin", "env:ADXCONN_PKCS12_PASSWORD"])
+            .env("ADXCONN_PKCS12_PASSWORD", password.unwrap_or_default())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if legacy {
+            command.arg("-legacy");
+        }
+        let mut child = command.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                "`openssl` is not on PATH to open it; convert it to PEM elsewhere with `openssl pkcs12 -in cert.pfx -out cert.pem -nodes`".to_string()
+            }
+            _ => e.to_string(),
+        })?;
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+                break status;
+            }
+            if started.elapsed() > TIMEOUT {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "`openssl pkcs12` took over {} s",
+                    TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut pem = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = stdout.take(super::MAX_FILE).read_to_end(&mut pem);
+        }
+        if status.success() {
+            return Ok(pem);
+        }
+        let mut said = String::new();
+        if let Some(stderr) = child.stderr.take() {
+            let _ = stderr.take(4096).read_to_string(&mut said);
+        }
+        Err(crate::text::shorten(
+            said.lines().next().unwrap_or("it failed").trim(),
         ))
     }
 }
@@ -295,15 +372,15 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let pfx = dir.join("cert.pfx");
         std::fs::write(&pfx, [0x30, 0x82, 0x0a, 0x00, 0x02, 0x01, 0x03]).unwrap();
-        let error = CertificateKey::read(&pfx).unwrap_err();
-        assert!(error.contains("openssl pkcs12"), "{error}");
+        let error = CertificateKey::read(&pfx, None).unwrap_err();
+        assert!(error.contains("PKCS#12"), "{error}");
         let pem = dir.join("cert.pem");
         std::fs::write(
             &pem,
             "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n",
         )
         .unwrap();
-        let error = CertificateKey::read(&pem).unwrap_err();
+        let error = CertificateKey::read(&pem, None).unwrap_err();
         assert!(error.contains("PRIVATE KEY"), "{error}");
         let _ = std::fs::remove_dir_all(&dir);
     }

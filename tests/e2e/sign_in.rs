@@ -298,7 +298,60 @@ fn a_certificate_signs_in_and_an_unregistered_one_is_refused() {
     run.expect(3);
     assert!(run.stderr.contains("AADSTS700027"), "{}", run.stderr);
 
-    // A PFX, or a PEM without its key, is an input error naming the variable: nothing sent.
+    // The same certificate as PKCS#12 (.pfx) with a password, opened with `openssl pkcs12`.
+    let key = dir.join("key.pem");
+    let cert = dir.join("cert.pem");
+    std::fs::write(&key, &certificate.key_pem).unwrap();
+    std::fs::write(&cert, &certificate.cert_pem).unwrap();
+    let pfx = dir.join("app.pfx");
+    let password = "pfx-password-not-for-production";
+    let exported = std::process::Command::new("openssl")
+        .args(["pkcs12", "-export", "-passout", &format!("pass:{password}")])
+        .arg("-in")
+        .arg(&cert)
+        .arg("-inkey")
+        .arg(&key)
+        .arg("-out")
+        .arg(&pfx)
+        .status()
+        .expect("openssl runs");
+    assert!(exported.success());
+    let tools = dir.join("bin");
+    std::fs::create_dir_all(&tools).unwrap();
+    let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/bin/openssl"]
+        .into_iter()
+        .find(|path| std::path::Path::new(path).exists())
+        .expect("openssl is installed");
+    std::os::unix::fs::symlink(openssl, tools.join("openssl")).unwrap();
+    env.set_env("PATH", Some(&tools.display().to_string()));
+    env.set_env(
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        Some(&pfx.display().to_string()),
+    );
+    env.set_env("AZURE_CLIENT_CERTIFICATE_PASSWORD", Some(password));
+    let run = env.run(&list());
+    run.expect(0);
+    assert_no_key_material(&run);
+    env.set_env(
+        "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+        Some("wrong-password-123"),
+    );
+    let before = env.emulator.requests().len();
+    let run = env.run(&list());
+    run.expect(2);
+    assert!(
+        run.stderr.contains("AZURE_CLIENT_CERTIFICATE_PASSWORD"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.emulator.requests().len(), before, "nothing sent");
+    env.set_env("AZURE_CLIENT_CERTIFICATE_PASSWORD", None);
+    env.set_env(
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        Some(&pem.display().to_string()),
+    );
+
+    // A PEM without its key is an input error naming the variable: nothing sent.
     let before = env.emulator.requests().len();
     std::fs::write(&pem, &certificate.cert_pem).unwrap();
     let run = env.run(&list());
@@ -412,4 +465,107 @@ fn auth_shows_who_signed_in_in_a_table_and_for_each_auxiliary_tenant() {
         assert!(run.stdout.contains(expected), "{expected}: {}", run.stdout);
     }
     assert!(!run.stdout.contains(demo::CLIENT_SECRET));
+}
+
+#[test]
+fn a_certificate_and_a_federated_token_sign_in_to_auxiliary_tenants_too() {
+    let mut env = without_secret();
+    let certificate = TestCertificate::generate("adxconn multi-tenant");
+    env.emulator.with_world(|world| {
+        for tenant in [demo::TENANT, demo::OTHER_TENANT] {
+            assert!(world.add_app_certificate(
+                tenant,
+                demo::CLIENT_ID,
+                certificate.cert_der.clone()
+            ));
+        }
+    });
+    let dir = scratch("aux-certificate");
+    let pem = dir.join("app.pem");
+    std::fs::write(
+        &pem,
+        format!("{}{}", certificate.cert_pem, certificate.key_pem),
+    )
+    .unwrap();
+    env.set_env(
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        Some(&pem.display().to_string()),
+    );
+    let auth = auth_json(&env, &["--aux-tenant", demo::OTHER_TENANT]);
+    assert_eq!(auth["method"], "certificate");
+    assert_eq!(auth["auxiliary"][0]["tenant"], demo::OTHER_TENANT);
+
+    env.set_env("AZURE_CLIENT_CERTIFICATE_PATH", None);
+    let file = dir.join("token");
+    std::fs::write(
+        &file,
+        env.emulator.mint_federated_token(
+            demo::AKS_ISSUER,
+            demo::AKS_SUBJECT,
+            demo::FEDERATED_AUDIENCE,
+            3600,
+        ),
+    )
+    .unwrap();
+    env.set_env(
+        "AZURE_FEDERATED_TOKEN_FILE",
+        Some(&file.display().to_string()),
+    );
+    let auth = auth_json(&env, &["--aux-tenant", demo::OTHER_TENANT]);
+    assert_eq!(auth["method"], "workload");
+    assert_eq!(auth["auxiliary"][0]["tenant"], demo::OTHER_TENANT);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn one_token_per_tenant_serves_every_concurrent_request_of_a_sweep() {
+    // Sources in both tenants, read concurrently by the audit.
+    let fleet = adxconn_emulator::Fleet::new(2, 6, 24);
+    let env = TestEnv::with_world(fleet.world());
+    env.emulator.seed_connections(fleet.connections());
+    let run = env.run(&[
+        "audit",
+        "--subscription",
+        demo::SUBSCRIPTION,
+        "--aux-tenant",
+        demo::OTHER_TENANT,
+        "--concurrency",
+        "16",
+    ]);
+    assert!(matches!(run.code, 0 | 6), "{}", run.stderr);
+    let tenants: Vec<String> = env
+        .emulator
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_token_request())
+        .map(|r| r.path().split('/').nth(1).unwrap_or_default().to_string())
+        .collect();
+    let mut sorted = tenants.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [demo::TENANT.to_string(), demo::OTHER_TENANT.to_string()],
+        "one token request per tenant: {tenants:?}"
+    );
+}
+
+#[test]
+fn an_unreachable_arm_endpoint_exits_7_naming_it() {
+    let mut env = TestEnv::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    env.set_env(
+        "ADXCONN_ARM_ENDPOINT",
+        Some(&format!("https://127.0.0.1:{port}")),
+    );
+    let run = env.run(&list());
+    run.expect(7);
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        run.stderr
+    );
 }
