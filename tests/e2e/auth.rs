@@ -186,12 +186,7 @@ fn debug_traces_redact_every_credential() {
 #[test]
 fn a_dead_token_endpoint_is_unreachable_not_refused_exit_7() {
     let mut env = TestEnv::new();
-    // A port nothing listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::closed_port();
     env.set_env(
         "AZURE_AUTHORITY_HOST",
         Some(&format!("https://127.0.0.1:{port}")),

@@ -53,6 +53,17 @@ fn token_forms(env: &TestEnv) -> Vec<String> {
         .collect()
 }
 
+/// What the kubelet writes for the demo AKS pod: a federated token for `subject`.
+fn write_federated_token(env: &TestEnv, file: &std::path::Path, subject: &str, lifetime: i64) {
+    let token = env.emulator.mint_federated_token(
+        demo::AKS_ISSUER,
+        subject,
+        demo::FEDERATED_AUDIENCE,
+        lifetime,
+    );
+    std::fs::write(file, token).unwrap();
+}
+
 fn assert_no_key_material(run: &Run) {
     for text in [&run.stdout, &run.stderr] {
         assert!(!text.contains("PRIVATE KEY"), "{text}");
@@ -66,16 +77,7 @@ fn a_federated_token_file_signs_in_without_a_secret() {
     let mut env = without_secret();
     let dir = scratch("federated");
     let file = dir.join("token");
-    std::fs::write(
-        &file,
-        env.emulator.mint_federated_token(
-            demo::AKS_ISSUER,
-            demo::AKS_SUBJECT,
-            demo::FEDERATED_AUDIENCE,
-            3600,
-        ),
-    )
-    .unwrap();
+    write_federated_token(&env, &file, demo::AKS_SUBJECT, 3600);
     env.set_env(
         "AZURE_FEDERATED_TOKEN_FILE",
         Some(&file.display().to_string()),
@@ -105,16 +107,7 @@ fn a_federated_token_file_signs_in_without_a_secret() {
             "AADSTS70021",
         ),
     ] {
-        std::fs::write(
-            &file,
-            env.emulator.mint_federated_token(
-                demo::AKS_ISSUER,
-                subject,
-                demo::FEDERATED_AUDIENCE,
-                lifetime,
-            ),
-        )
-        .unwrap();
+        write_federated_token(&env, &file, subject, lifetime);
         let run = env.run(&list());
         run.expect(3);
         assert!(run.stderr.contains(code), "{code}: {}", run.stderr);
@@ -370,16 +363,7 @@ fn the_automatic_order_and_auth_forcing() {
     let mut env = TestEnv::new();
     let dir = scratch("order");
     let file = dir.join("token");
-    std::fs::write(
-        &file,
-        env.emulator.mint_federated_token(
-            demo::AKS_ISSUER,
-            demo::AKS_SUBJECT,
-            demo::FEDERATED_AUDIENCE,
-            3600,
-        ),
-    )
-    .unwrap();
+    write_federated_token(&env, &file, demo::AKS_SUBJECT, 3600);
     env.set_env(
         "AZURE_FEDERATED_TOKEN_FILE",
         Some(&file.display().to_string()),
@@ -497,16 +481,7 @@ fn a_certificate_and_a_federated_token_sign_in_to_auxiliary_tenants_too() {
 
     env.set_env("AZURE_CLIENT_CERTIFICATE_PATH", None);
     let file = dir.join("token");
-    std::fs::write(
-        &file,
-        env.emulator.mint_federated_token(
-            demo::AKS_ISSUER,
-            demo::AKS_SUBJECT,
-            demo::FEDERATED_AUDIENCE,
-            3600,
-        ),
-    )
-    .unwrap();
+    write_federated_token(&env, &file, demo::AKS_SUBJECT, 3600);
     env.set_env(
         "AZURE_FEDERATED_TOKEN_FILE",
         Some(&file.display().to_string()),
@@ -552,11 +527,7 @@ fn one_token_per_tenant_serves_every_concurrent_request_of_a_sweep() {
 #[test]
 fn an_unreachable_arm_endpoint_exits_7_naming_it() {
     let mut env = TestEnv::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::support::closed_port();
     env.set_env(
         "ADXCONN_ARM_ENDPOINT",
         Some(&format!("https://127.0.0.1:{port}")),

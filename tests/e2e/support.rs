@@ -332,3 +332,11 @@ pub fn signal(child: &std::process::Child, signal: &str) -> std::time::Instant {
     assert!(status.success(), "kill -{signal} failed");
     std::time::Instant::now()
 }
+
+/// A loopback port nothing listens on (bound, read, released).
+pub fn closed_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free port")
+}
