@@ -592,6 +592,11 @@ pub struct WriteArgs {
     /// Print the exact requests (method, URL, redacted headers, JSON body) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Replace an existing connection of that name whole (ARM's create-or-replace). Without
+    /// it, create leaves an existing connection alone: exit 0 when it is already as asked,
+    /// exit 8 listing the differences when it is not.
+    #[arg(long)]
+    pub replace: bool,
 }
 
 /// Where and how ingested data lands. Shared by every kind.
@@ -757,6 +762,7 @@ Exit codes:
        group or subscription (every command)
   6    `audit` found stale data connections (failed, source-missing, access-denied)
   7    an endpoint could not be reached (network, DNS, TLS, proxy); nothing was refused
+  8    `create`: the connection exists and differs from what was asked (nothing was sent)
   130  interrupted (operations already started go on; resume with `adxconn wait`)";
 
 #[cfg(test)]

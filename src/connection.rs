@@ -53,6 +53,16 @@ impl ConnectionSpec {
         self.properties.kind()
     }
 
+    /// The `create`/`update` subcommand that makes this kind.
+    pub fn command_kind(&self) -> &'static str {
+        match self.kind() {
+            Kind::IotHub => "iothub",
+            Kind::EventGrid | Kind::EventGridWithManagedIdentity => "eventgrid",
+            Kind::CosmosDb => "cosmosdb",
+            _ => "eventhub",
+        }
+    }
+
     pub fn iothub(args: &CreateIotHubArgs) -> Result<ConnectionSpec, InputError> {
         let hub = resource_id("--iothub-id", &args.iothub_id, "Microsoft.Devices/IotHubs")?;
         let consumer_group = consumer_group(&args.consumer_group)?;

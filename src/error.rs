@@ -34,6 +34,8 @@ pub enum ExitStatus {
     Stale = 6,
     /// An endpoint could not be reached (network, DNS, TLS, proxy): not a credentials problem.
     Unreachable = 7,
+    /// `create` found the connection already there, different from what was asked.
+    Exists = 8,
     /// SIGINT/SIGTERM while waiting (128 + SIGINT, as shells report it).
     Interrupted = 130,
 }
@@ -76,6 +78,13 @@ pub enum Error {
     /// A walk over a scope could not read some of it; what it read was printed.
     #[error("{count} part{} of the scope could not be read; the list is incomplete", if *.count == 1 { "" } else { "s" })]
     Incomplete { count: usize },
+    /// `create` found the connection already there and different; nothing was sent.
+    #[error("data connection `{name}` already exists and differs from what was asked: {}", .changes.join("; "))]
+    Differs {
+        name: String,
+        kind: String,
+        changes: Vec<String>,
+    },
     /// `audit` found stale connections; the report was printed.
     #[error("{count} data connection{} stale (failed, source-missing or access-denied)", if *.count == 1 { " is" } else { "s are" })]
     Stale { count: usize },
@@ -118,6 +127,7 @@ impl Error {
             Error::Arm(error) => arm_exit_status(error),
             Error::NotFound(_) => ExitStatus::NotFound,
             Error::Stale { .. } => ExitStatus::Stale,
+            Error::Differs { .. } => ExitStatus::Exists,
             Error::PruneStopped {
                 stop: Stop::Interrupted,
                 ..
@@ -155,6 +165,9 @@ impl Error {
             Error::Incomplete { .. } => Some(
                 "each part that could not be read is named above (403: ask for Reader on it; 404: it went away while listing)".into(),
             ),
+            Error::Differs { kind, .. } => Some(format!(
+                "to change only these, use `adxconn update {kind}` with the flags to change; to replace the connection whole, add --replace"
+            )),
             Error::Stale { .. } => Some(
                 "`adxconn prune` with the same scope lists what it would delete; add --yes to delete them".into(),
             ),

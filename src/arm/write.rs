@@ -98,20 +98,60 @@ async fn read(client: &ArmClient, url: &Url) -> Result<Option<Received<DataConne
 /// equal (strings case-insensitively, as ARM treats ids and enum values). Compared as the JSON
 /// each would put on the wire, so a property added to the model needs nothing here.
 pub fn holds(resource: &DataConnection, body: &DataConnection) -> bool {
-    if resource.kind() != body.kind() {
-        return false;
+    differences(resource, body).is_empty()
+}
+
+/// One property a write would change: its name, and its value held and asked (JSON text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub property: String,
+    pub held: String,
+    pub asked: String,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} → {}", self.property, self.held, self.asked)
     }
-    let (Ok(held), Ok(sent)) = (
+}
+
+/// What `body` asks for that `resource` does not hold (see `holds`): the kind, or each
+/// property sent that differs.
+pub fn differences(resource: &DataConnection, body: &DataConnection) -> Vec<Change> {
+    if resource.kind() != body.kind() {
+        return vec![Change {
+            property: "kind".into(),
+            held: resource.kind_name().to_string(),
+            asked: body.kind_name().to_string(),
+        }];
+    }
+    let (Ok(held), Ok(Value::Object(sent))) = (
         serde_json::to_value(&resource.properties),
         serde_json::to_value(&body.properties),
     ) else {
-        return false;
+        return Vec::new();
     };
-    match sent {
-        Value::Object(sent) => sent
-            .iter()
-            .all(|(key, value)| held.get(key).is_some_and(|held| equal(held, value))),
-        _ => true,
+    sent.iter()
+        .filter(|(key, value)| {
+            !held
+                .get(key.as_str())
+                .is_some_and(|held| equal(held, value))
+        })
+        .map(|(key, value)| Change {
+            property: key.clone(),
+            held: shown(held.get(key.as_str())),
+            asked: shown(Some(value)),
+        })
+        .collect()
+}
+
+/// A value as the change list shows it: strings bare, unset as `(unset)`.
+fn shown(value: Option<&Value>) -> String {
+    match value {
+        None | Some(Value::Null) => "(unset)".into(),
+        Some(Value::String(text)) if text.is_empty() => "(unset)".into(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
     }
 }
 

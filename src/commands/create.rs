@@ -25,9 +25,14 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
     let timeout = write.wait.timeout.0;
     let client = context.client(Some(timeout))?;
     if write.dry_run {
-        return dry_run(context, &client, spec);
+        return dry_run(context, &client, spec, write.replace);
     }
     let url = client.url(&spec.target.path())?;
+    if !write.replace {
+        if let Some(existing) = existing(&client, &url, spec).await? {
+            return already_there(context, spec, existing);
+        }
+    }
     let location = match &spec.location {
         Some(location) => location.clone(),
         None => cluster_location(&client, &spec.target.database).await?,
@@ -106,6 +111,42 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
     context.printer.connection(&ConnectionView::new(resource))
 }
 
+/// The connection as it is, or `None` when there is none (ARM's PUT would create it).
+async fn existing(
+    client: &ArmClient,
+    url: &url::Url,
+    spec: &ConnectionSpec,
+) -> Result<Option<Received<DataConnection>>, Error> {
+    match client.get(url).await {
+        Ok(response) => Ok(Some(response.decode("the data connection")?)),
+        // The PUT that follows names a missing database, cluster or group.
+        Err(error) if error.status() == Some(404) => Ok(None),
+        Err(error) => Err(missing::annotate(client, &spec.target.database, error).await),
+    }
+}
+
+/// An existing connection: as asked, nothing to do; otherwise say what a PUT would change.
+fn already_there(
+    context: &Context,
+    spec: &ConnectionSpec,
+    existing: Received<DataConnection>,
+) -> Result<(), Error> {
+    let changes = write::differences(&existing.value, &spec.body(None));
+    if !changes.is_empty() {
+        return Err(Error::Differs {
+            name: spec.target.name.clone(),
+            kind: spec.command_kind().to_string(),
+            changes: changes.iter().map(ToString::to_string).collect(),
+        });
+    }
+    context.status.info(&format!(
+        "Data connection `{}` already exists in `{}` as asked; nothing was sent",
+        spec.target.name,
+        spec.target.database.display()
+    ));
+    context.printer.connection(&ConnectionView::new(existing))
+}
+
 /// ARM's "you may not touch the linked source" answers, turned into an error that names each
 /// source's subscription and says what to pass.
 fn cross_tenant(error: ArmError, spec: &ConnectionSpec, client: &ArmClient) -> Error {
@@ -167,8 +208,20 @@ async fn cluster_location(client: &ArmClient, database: &DatabaseRef) -> Result<
 
 /// Prints the requests a create would send, and sends none, not even a token request. Each is
 /// built by the client exactly as it would be sent, tokens replaced by `[redacted]`.
-fn dry_run(context: &Context, client: &ArmClient, spec: &ConnectionSpec) -> Result<(), Error> {
+fn dry_run(
+    context: &Context,
+    client: &ArmClient,
+    spec: &ConnectionSpec,
+    replace: bool,
+) -> Result<(), Error> {
     let mut plan = Vec::new();
+    if !replace {
+        let url = client.url(&spec.target.path())?;
+        plan.push((
+            "read the connection (an existing one is left alone)",
+            client.planned(Method::GET, &url, None)?,
+        ));
+    }
     let location = match &spec.location {
         Some(location) => location.clone(),
         None => {

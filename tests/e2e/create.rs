@@ -67,13 +67,35 @@ fn dry_run_prints_the_request_and_sends_nothing() {
     json.expect(0);
     let plan = json.json();
     let requests = plan.as_array().unwrap();
-    assert_eq!(requests.len(), 1, "with --location there is no cluster GET");
-    assert_eq!(requests[0]["method"], "PUT");
-    assert_eq!(requests[0]["body"]["location"], "westeurope");
-    assert!(requests[0]["url"]
+    // The connection is read first (an existing one is left alone); with --location there is
+    // no cluster GET.
+    assert_eq!(requests.len(), 2, "{plan}");
+    assert_eq!(requests[0]["method"], "GET");
+    assert_eq!(requests[1]["method"], "PUT");
+    assert_eq!(requests[1]["body"]["location"], "westeurope");
+    assert!(requests[1]["url"]
         .as_str()
         .unwrap()
         .ends_with("/dataConnections/dry?api-version=2025-02-14"));
+    let replace = env.run(&create_eventhub(
+        "dry",
+        &[
+            "--dry-run",
+            "--replace",
+            "--location",
+            "westeurope",
+            "-o",
+            "json",
+        ],
+    ));
+    replace.expect(0);
+    let plan = replace.json();
+    assert_eq!(
+        plan.as_array().unwrap().len(),
+        1,
+        "--replace reads nothing first"
+    );
+    assert_eq!(plan[0]["method"], "PUT");
     assert!(
         env.emulator.requests().is_empty(),
         "not even a token request"

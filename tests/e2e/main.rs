@@ -14,6 +14,7 @@ mod inputs;
 mod lifecycle;
 mod reliability;
 mod replay;
+mod resource;
 mod sign_in;
 mod soak;
 mod sweep;

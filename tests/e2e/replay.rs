@@ -48,6 +48,8 @@ fn the_recorded_create_poll_get_delete_poll_lifecycle() {
         &["create", "eventhub"],
         Some(NAME),
         &[
+            // The recording is of a create-or-replace PUT with no read before it.
+            "--replace",
             "--eventhub-id",
             &hub,
             "--compression",
@@ -195,7 +197,13 @@ fn a_status_url_with_a_literal_space_is_followed() {
         &args(
             &["create", "eventhub"],
             Some("spaced"),
-            &["--eventhub-id", &hub, "--location", "Central US"],
+            &[
+                "--replace",
+                "--eventhub-id",
+                &hub,
+                "--location",
+                "Central US",
+            ],
         ),
     );
     run.expect(0);
@@ -224,7 +232,7 @@ fn a_status_url_on_another_host_is_never_sent_the_token() {
         &args(
             &["create", "eventhub"],
             Some("elsewhere"),
-            &["--eventhub-id", &hub, "--location", "westus"],
+            &["--replace", "--eventhub-id", &hub, "--location", "westus"],
         ),
     );
     run.expect(1);
