@@ -8,6 +8,7 @@
 mod error;
 pub mod operation;
 mod pacer;
+pub mod validation;
 pub mod write;
 
 use std::time::{Duration, Instant};
@@ -209,6 +210,20 @@ impl ArmClient {
     pub async fn put(&self, url: &Url, body: &impl Serialize) -> Result<Response, ArmError> {
         let body = to_json(body)?;
         self.send(Method::PUT, url, Some(&body), Tokens::WithAuxiliary)
+            .await
+    }
+
+    /// A PATCH (an update in place): like a PUT, it carries the auxiliary tokens.
+    pub async fn patch(&self, url: &Url, body: &impl Serialize) -> Result<Response, ArmError> {
+        let body = to_json(body)?;
+        self.send(Method::PATCH, url, Some(&body), Tokens::WithAuxiliary)
+            .await
+    }
+
+    /// A POST of an action (validation): it carries the auxiliary tokens as the write would.
+    pub async fn post(&self, url: &Url, body: &impl Serialize) -> Result<Response, ArmError> {
+        let body = to_json(body)?;
+        self.send(Method::POST, url, Some(&body), Tokens::WithAuxiliary)
             .await
     }
 

@@ -206,6 +206,13 @@ pub enum Command {
     List(ListArgs),
     /// Delete a data connection and wait until it is gone.
     Delete(DeleteArgs),
+    /// Change some properties of a data connection in place (PATCH); the rest stays as it is.
+    #[command(subcommand)]
+    Update(UpdateCommand),
+    /// Ask Azure whether a data connection would work, without creating it (the flags of
+    /// `create`); exit 1 listing the problems when it would not.
+    #[command(subcommand)]
+    Validate(CreateCommand),
     /// Check every data connection of a scope: its state, and whether its sources still exist
     /// and can be read (exit 6 when any is stale).
     Audit(AuditArgs),
@@ -227,6 +234,95 @@ pub enum CreateCommand {
     Eventhub(CreateEventHubArgs),
     /// Ingest blobs announced by Event Grid (storage account → Event Grid → Event Hub).
     Eventgrid(CreateEventGridArgs),
+    /// Ingest a Cosmos DB container's change feed (read with a managed identity).
+    Cosmosdb(CreateCosmosDbArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UpdateCommand {
+    /// An IoT Hub connection.
+    Iothub(UpdateArgs),
+    /// An Event Hub connection (also one created with --identity-only).
+    Eventhub(UpdateArgs),
+    /// An Event Grid connection (also one created with --identity-only).
+    Eventgrid(UpdateArgs),
+    /// A Cosmos DB connection.
+    Cosmosdb(UpdateArgs),
+}
+
+impl UpdateCommand {
+    /// The kind the subcommand names, and its arguments.
+    pub fn parts(&self) -> (&'static str, &UpdateArgs) {
+        match self {
+            UpdateCommand::Iothub(args) => ("iothub", args),
+            UpdateCommand::Eventhub(args) => ("eventhub", args),
+            UpdateCommand::Eventgrid(args) => ("eventgrid", args),
+            UpdateCommand::Cosmosdb(args) => ("cosmosdb", args),
+        }
+    }
+}
+
+/// `update`: only the flags given change; each must be one the connection's kind takes.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Consumer group (Event Hub, IoT Hub, Event Grid).
+    #[arg(help_heading = "Changes", long, value_name = "CG")]
+    pub consumer_group: Option<String>,
+    /// Target table.
+    #[arg(help_heading = "Changes", long, value_name = "TABLE")]
+    pub table: Option<String>,
+    /// Ingestion mapping name.
+    #[arg(help_heading = "Changes", long, value_name = "MAPPING")]
+    pub mapping: Option<String>,
+    /// Data format (not Cosmos DB).
+    #[arg(help_heading = "Changes", long, value_name = "FORMAT")]
+    pub data_format: Option<String>,
+    /// System properties to add to each record, comma-separated (Event Hub, IoT Hub).
+    #[arg(help_heading = "Changes", long, value_name = "A,B,...")]
+    pub event_system_properties: Option<String>,
+    /// Whether messages may name their target database (not Cosmos DB).
+    #[arg(
+        help_heading = "Changes",
+        long,
+        value_enum,
+        ignore_case = true,
+        value_name = "ROUTING"
+    )]
+    pub database_routing: Option<DatabaseRouting>,
+    /// Ingest events retained since this time, RFC 3339 (Event Hub, IoT Hub, Cosmos DB).
+    #[arg(help_heading = "Changes", long, value_name = "RFC3339")]
+    pub retrieval_start_date: Option<String>,
+    /// Compression of the events (Event Hub).
+    #[arg(help_heading = "Changes", long, value_enum, ignore_case = true)]
+    pub compression: Option<Compression>,
+    /// Identity the cluster reads the source with: a user-assigned identity's id or `system`.
+    #[arg(help_heading = "Changes", long, value_name = "ID|system")]
+    pub managed_identity: Option<String>,
+    /// Shared access policy of the IoT Hub.
+    #[arg(help_heading = "Changes", long, value_name = "NAME")]
+    pub shared_access_policy: Option<String>,
+    /// Which blob event starts an ingestion (Event Grid).
+    #[arg(help_heading = "Changes", long, value_enum, ignore_case = true)]
+    pub blob_event_type: Option<BlobEventType>,
+    /// Skip the first record of every blob (Event Grid).
+    #[arg(help_heading = "Changes", long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub ignore_first_record: Option<bool>,
+    /// The source cannot change: given, it must equal the connection's (else delete and create).
+    #[arg(help_heading = "Source (cannot change)", long, value_name = "ID")]
+    pub eventhub_id: Option<String>,
+    /// The source cannot change: given, it must equal the connection's.
+    #[arg(help_heading = "Source (cannot change)", long, value_name = "ID")]
+    pub iothub_id: Option<String>,
+    /// The source cannot change: given, it must equal the connection's.
+    #[arg(help_heading = "Source (cannot change)", long, value_name = "ID")]
+    pub storage_account_id: Option<String>,
+    /// The source cannot change: given, it must equal the connection's.
+    #[arg(help_heading = "Source (cannot change)", long, value_name = "ID")]
+    pub cosmosdb_account_id: Option<String>,
+    #[command(flatten)]
+    pub wait: WaitArgs,
 }
 
 /// A database of a cluster; clap checks each part (`names`) and names every missing one.
@@ -592,9 +688,14 @@ pub struct WriteArgs {
     /// Print the exact requests (method, URL, redacted headers, JSON body) and send nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Replace an existing connection of that name whole (ARM's create-or-replace). Without
-    /// it, create leaves an existing connection alone: exit 0 when it is already as asked,
-    /// exit 8 listing the differences when it is not.
+    /// Ask Azure to validate the connection first (as `adxconn validate`); nothing is created
+    /// when it finds a problem.
+    #[arg(long)]
+    pub validate: bool,
+    /// Replace an existing connection of that name whole: ARM's blind create-or-replace, with
+    /// no read first. Without it, create leaves an existing connection alone (exit 0 when it is
+    /// already as asked, exit 8 listing the differences) and checks that no other connection of
+    /// the cluster reads the same source with the same consumer group.
     #[arg(long)]
     pub replace: bool,
 }
@@ -694,6 +795,13 @@ pub struct CreateEventHubArgs {
     /// or `system` for the cluster's system-assigned identity.
     #[arg(help_heading = "Source", long, value_name = "ID|system")]
     pub managed_identity: Option<String>,
+    /// Reach the Event Hub only through `--managed-identity` (kind
+    /// EventHubWithManagedIdentity): no shared-access keys are read, so you need no listKeys
+    /// right (Azure Event Hubs Data Owner) on the namespace; the identity needs Azure Event Hubs
+    /// Data Receiver. Managed identities are single-tenant: the Event Hub must be in the
+    /// cluster's tenant (for another tenant's, leave this out and use --aux-tenant).
+    #[arg(help_heading = "Source", long, requires = "managed_identity")]
+    pub identity_only: bool,
     #[command(flatten)]
     pub ingestion: IngestionArgs,
     #[command(flatten)]
@@ -732,8 +840,47 @@ pub struct CreateEventGridArgs {
     /// identity's resource id, or `system` for the cluster's system-assigned identity.
     #[arg(help_heading = "Source", long, value_name = "ID|system")]
     pub managed_identity: Option<String>,
+    /// Reach the storage account and Event Hub only through `--managed-identity` (kind
+    /// EventGridWithManagedIdentity): no keys are read; the identity needs Storage Blob Data
+    /// Reader on the account and Azure Event Hubs Data Receiver on the hub, both in the
+    /// cluster's tenant.
+    #[arg(help_heading = "Source", long, requires = "managed_identity")]
+    pub identity_only: bool,
     #[command(flatten)]
     pub ingestion: IngestionArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateCosmosDbArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Resource id of the Cosmos DB account (`…/providers/Microsoft.DocumentDB/databaseAccounts/{account}`).
+    #[arg(help_heading = "Source", long, value_name = "ID")]
+    pub cosmosdb_account_id: String,
+    /// The Cosmos DB database.
+    #[arg(help_heading = "Source", long, value_name = "DB")]
+    pub cosmosdb_database: String,
+    /// The Cosmos DB container whose change feed is ingested.
+    #[arg(help_heading = "Source", long, value_name = "NAME")]
+    pub cosmosdb_container: String,
+    /// Identity the cluster reads Cosmos DB with: a user-assigned identity's resource id, or
+    /// `system` (it needs Cosmos DB Built-in Data Reader on the account).
+    #[arg(help_heading = "Source", long, value_name = "ID|system")]
+    pub managed_identity: String,
+    /// Target table (required: the change feed carries no routing).
+    #[arg(help_heading = "Ingestion", long, value_name = "TABLE")]
+    pub table: String,
+    /// Ingestion mapping name (case-sensitive).
+    #[arg(help_heading = "Ingestion", long, value_name = "MAPPING")]
+    pub mapping: Option<String>,
+    /// Also ingest documents changed since this time (RFC 3339).
+    #[arg(help_heading = "Ingestion", long, value_name = "RFC3339")]
+    pub retrieval_start_date: Option<String>,
+    /// Azure region of the connection; defaults to the cluster's (read with one GET).
+    #[arg(help_heading = "Ingestion", long, value_name = "LOCATION")]
+    pub location: Option<String>,
     #[command(flatten)]
     pub write: WriteArgs,
 }
@@ -762,7 +909,8 @@ Exit codes:
        group or subscription (every command)
   6    `audit` found stale data connections (failed, source-missing, access-denied)
   7    an endpoint could not be reached (network, DNS, TLS, proxy); nothing was refused
-  8    `create`: the connection exists and differs from what was asked (nothing was sent)
+  8    `create`: the connection exists and differs from what was asked, or another connection
+       of the cluster reads the same source with the same consumer group (nothing was sent)
   130  interrupted (operations already started go on; resume with `adxconn wait`)";
 
 #[cfg(test)]

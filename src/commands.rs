@@ -8,9 +8,11 @@ mod delete;
 mod list;
 mod lro;
 mod missing;
+mod preflight;
 mod prune;
 mod show;
 mod sweep;
+mod update;
 mod wait;
 
 use std::time::{Duration, Instant};
@@ -101,12 +103,12 @@ pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
     let context = Context::new(cli.global, environment)?;
     match cli.command {
         Command::Create(create) => {
-            let (spec, write) = match &create {
-                CreateCommand::Iothub(args) => (ConnectionSpec::iothub(args)?, &args.write),
-                CreateCommand::Eventhub(args) => (ConnectionSpec::eventhub(args)?, &args.write),
-                CreateCommand::Eventgrid(args) => (ConnectionSpec::eventgrid(args)?, &args.write),
-            };
+            let (spec, write) = spec_of(&create)?;
             create::run(&context, &spec, write).await
+        }
+        Command::Validate(create) => {
+            let (spec, _) = spec_of(&create)?;
+            create::validate_only(&context, &spec).await
         }
         Command::Show(args) => show::run(&context, &args).await,
         Command::List(args) => list::run(&context, &args).await,
@@ -114,8 +116,19 @@ pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
         Command::Audit(args) => audit::run(&context, &args).await,
         Command::Prune(args) => prune::run(&context, &args).await,
         Command::Auth(_) => auth::run(&context).await,
+        Command::Update(command) => update::run(&context, &command).await,
         Command::Wait(args) => wait::run(&context, &args).await,
     }
+}
+
+/// The checked connection a `create` (or `validate`) command line asks for.
+fn spec_of(create: &CreateCommand) -> Result<(ConnectionSpec, &crate::cli::WriteArgs), Error> {
+    Ok(match create {
+        CreateCommand::Iothub(args) => (ConnectionSpec::iothub(args)?, &args.write),
+        CreateCommand::Eventhub(args) => (ConnectionSpec::eventhub(args)?, &args.write),
+        CreateCommand::Eventgrid(args) => (ConnectionSpec::eventgrid(args)?, &args.write),
+        CreateCommand::Cosmosdb(args) => (ConnectionSpec::cosmosdb(args)?, &args.write),
+    })
 }
 
 /// The connection a command names. clap has checked that `--id` or every part is there; a

@@ -9,14 +9,18 @@
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::cli::{self, CreateEventGridArgs, CreateEventHubArgs, CreateIotHubArgs, IngestionArgs};
+use crate::cli::{
+    self, CreateCosmosDbArgs, CreateEventGridArgs, CreateEventHubArgs, CreateIotHubArgs,
+    IngestionArgs,
+};
 use crate::error::InputError;
 use crate::resource_id::ResourceId;
 use crate::target::ConnectionRef;
 use crate::text::shorten;
 use crate::wire::{
-    BlobStorageEventType, Compression, DataConnection, DataFormat, DatabaseRouting,
-    EventGridProperties, EventHubProperties, IotHubProperties, Kind, Properties,
+    BlobStorageEventType, Compression, CosmosDbProperties, DataConnection, DataFormat,
+    DatabaseRouting, EventGridProperties, EventGridWithManagedIdentityProperties,
+    EventHubProperties, EventHubWithManagedIdentityProperties, IotHubProperties, Kind, Properties,
 };
 
 /// A checked request to create one data connection.
@@ -55,12 +59,7 @@ impl ConnectionSpec {
 
     /// The `create`/`update` subcommand that makes this kind.
     pub fn command_kind(&self) -> &'static str {
-        match self.kind() {
-            Kind::IotHub => "iothub",
-            Kind::EventGrid | Kind::EventGridWithManagedIdentity => "eventgrid",
-            Kind::CosmosDb => "cosmosdb",
-            _ => "eventhub",
-        }
+        self.kind().command()
     }
 
     pub fn iothub(args: &CreateIotHubArgs) -> Result<ConnectionSpec, InputError> {
@@ -95,6 +94,30 @@ impl ConnectionSpec {
             "Microsoft.EventHub/namespaces/eventhubs",
         )?;
         let consumer_group = consumer_group(&args.consumer_group)?;
+        if args.identity_only {
+            let ingestion = ingestion(&args.ingestion, &Kind::EventHubWithManagedIdentity)?;
+            let properties = EventHubWithManagedIdentityProperties {
+                event_hub_resource_id_for_managed_identity: Some(hub.to_string()),
+                consumer_group: Some(consumer_group),
+                table_name: ingestion.table_name,
+                mapping_rule_name: ingestion.mapping_rule_name,
+                data_format: ingestion.data_format,
+                event_system_properties: ingestion.event_system_properties,
+                database_routing: ingestion.database_routing,
+                retrieval_start_date: ingestion.retrieval_start_date,
+                compression: args.compression.map(Compression::from),
+                managed_identity_resource_id: managed_identity(
+                    args.managed_identity.as_deref(),
+                    &target,
+                )?,
+                ..EventHubWithManagedIdentityProperties::default()
+            };
+            return Ok(ConnectionSpec {
+                target,
+                location: ingestion.location,
+                properties: Properties::EventHubWithManagedIdentity(properties),
+            });
+        }
         let ingestion = ingestion(&args.ingestion, &Kind::EventHub)?;
         let properties = EventHubProperties {
             event_hub_resource_id: Some(hub.to_string()),
@@ -160,6 +183,31 @@ impl ConnectionSpec {
             ),
             None => None,
         };
+        if args.identity_only {
+            let ingestion = ingestion(&args.ingestion, &Kind::EventGridWithManagedIdentity)?;
+            let properties = EventGridWithManagedIdentityProperties {
+                storage_account_resource_id_for_managed_identity: Some(storage.to_string()),
+                event_hub_resource_id_for_managed_identity: Some(hub.to_string()),
+                consumer_group: Some(consumer_group),
+                event_grid_resource_id: grid,
+                table_name: ingestion.table_name,
+                mapping_rule_name: ingestion.mapping_rule_name,
+                data_format: ingestion.data_format,
+                database_routing: ingestion.database_routing,
+                ignore_first_record: args.ignore_first_record,
+                blob_storage_event_type: args.blob_event_type.map(BlobStorageEventType::from),
+                managed_identity_resource_id: managed_identity(
+                    args.managed_identity.as_deref(),
+                    &target,
+                )?,
+                ..EventGridWithManagedIdentityProperties::default()
+            };
+            return Ok(ConnectionSpec {
+                target,
+                location: ingestion.location,
+                properties: Properties::EventGridWithManagedIdentity(properties),
+            });
+        }
         let ingestion = ingestion(&args.ingestion, &Kind::EventGrid)?;
         let properties = EventGridProperties {
             storage_account_resource_id: Some(storage.to_string()),
@@ -182,6 +230,168 @@ impl ConnectionSpec {
             target,
             location: ingestion.location,
             properties: Properties::EventGrid(properties),
+        })
+    }
+}
+
+impl ConnectionSpec {
+    pub fn cosmosdb(args: &CreateCosmosDbArgs) -> Result<ConnectionSpec, InputError> {
+        let target = args.target.connection();
+        let account = resource_id(
+            "--cosmosdb-account-id",
+            &args.cosmosdb_account_id,
+            "Microsoft.DocumentDB/databaseAccounts",
+        )?;
+        let properties = CosmosDbProperties {
+            cosmos_db_account_resource_id: Some(account.to_string()),
+            cosmos_db_database: Some(simple_name(
+                "--cosmosdb-database",
+                &args.cosmosdb_database,
+                255,
+            )?),
+            cosmos_db_container: Some(simple_name(
+                "--cosmosdb-container",
+                &args.cosmosdb_container,
+                255,
+            )?),
+            managed_identity_resource_id: Some(identity_id(&args.managed_identity, &target)?),
+            table_name: Some(entity_name("--table", &args.table)?.to_string()),
+            mapping_rule_name: args
+                .mapping
+                .as_deref()
+                .map(|mapping| entity_name("--mapping", mapping).map(str::to_string))
+                .transpose()?,
+            retrieval_start_date: args
+                .retrieval_start_date
+                .as_deref()
+                .map(|date| rfc3339(date).map(str::to_string))
+                .transpose()?,
+            ..CosmosDbProperties::default()
+        };
+        Ok(ConnectionSpec {
+            target,
+            location: args.location.as_deref().map(location_name).transpose()?,
+            properties: Properties::CosmosDb(properties),
+        })
+    }
+}
+
+/// A checked `update`: the properties to change, as their wire names and values, and the
+/// source ids given (which must not change).
+#[derive(Debug, Clone)]
+pub struct ConnectionPatch {
+    pub target: ConnectionRef,
+    /// `(property, value, flag)` for each change asked.
+    pub changes: Vec<(&'static str, serde_json::Value, &'static str)>,
+    /// `(flag, id)` of each source id given.
+    pub sources: Vec<(&'static str, String)>,
+}
+
+impl ConnectionPatch {
+    pub fn from_args(args: &cli::UpdateArgs) -> Result<ConnectionPatch, InputError> {
+        use serde_json::Value;
+        let target = args.target.connection();
+        let text = |value: &str| Value::String(value.to_string());
+        let mut changes: Vec<(&'static str, Value, &'static str)> = Vec::new();
+        if let Some(group) = &args.consumer_group {
+            changes.push((
+                "consumerGroup",
+                text(&consumer_group(group)?),
+                "--consumer-group",
+            ));
+        }
+        if let Some(table) = &args.table {
+            changes.push(("tableName", text(entity_name("--table", table)?), "--table"));
+        }
+        if let Some(mapping) = &args.mapping {
+            changes.push((
+                "mappingRuleName",
+                text(entity_name("--mapping", mapping)?),
+                "--mapping",
+            ));
+        }
+        if let Some(format) = &args.data_format {
+            // Which formats a kind takes is checked against the connection's kind later.
+            let format = data_format(format, &Kind::EventHub)
+                .or_else(|_| data_format(format, &Kind::EventGrid))?;
+            changes.push(("dataFormat", text(format.as_str()), "--data-format"));
+        }
+        if let Some(properties) = &args.event_system_properties {
+            changes.push((
+                "eventSystemProperties",
+                Value::from(event_system_properties(properties)?),
+                "--event-system-properties",
+            ));
+        }
+        if let Some(routing) = args.database_routing {
+            changes.push((
+                "databaseRouting",
+                text(DatabaseRouting::from(routing).as_str()),
+                "--database-routing",
+            ));
+        }
+        if let Some(date) = &args.retrieval_start_date {
+            changes.push((
+                "retrievalStartDate",
+                text(rfc3339(date)?),
+                "--retrieval-start-date",
+            ));
+        }
+        if let Some(compression) = args.compression {
+            changes.push((
+                "compression",
+                text(Compression::from(compression).as_str()),
+                "--compression",
+            ));
+        }
+        if let Some(identity) = &args.managed_identity {
+            changes.push((
+                "managedIdentityResourceId",
+                text(&identity_id(identity, &target)?),
+                "--managed-identity",
+            ));
+        }
+        if let Some(policy) = &args.shared_access_policy {
+            changes.push((
+                "sharedAccessPolicyName",
+                text(&simple_name("--shared-access-policy", policy, 64)?),
+                "--shared-access-policy",
+            ));
+        }
+        if let Some(event) = args.blob_event_type {
+            changes.push((
+                "blobStorageEventType",
+                text(BlobStorageEventType::from(event).as_str()),
+                "--blob-event-type",
+            ));
+        }
+        if let Some(skip) = args.ignore_first_record {
+            changes.push((
+                "ignoreFirstRecord",
+                Value::Bool(skip),
+                "--ignore-first-record",
+            ));
+        }
+        let sources = [
+            ("--eventhub-id", &args.eventhub_id),
+            ("--iothub-id", &args.iothub_id),
+            ("--storage-account-id", &args.storage_account_id),
+            ("--cosmosdb-account-id", &args.cosmosdb_account_id),
+        ]
+        .into_iter()
+        .filter_map(|(flag, id)| Some((flag, id.clone()?)))
+        .collect::<Vec<_>>();
+        if changes.is_empty() {
+            return Err(InputError::new(
+                "update",
+                "no change was asked: give the flags of the properties to change",
+            )
+            .hint("e.g. `--consumer-group adx` or `--table Events`; `adxconn update <kind> --help` lists them"));
+        }
+        Ok(ConnectionPatch {
+            target,
+            changes,
+            sources,
         })
     }
 }
@@ -460,6 +670,7 @@ mod tests {
             CreateCommand::Iothub(args) => ConnectionSpec::iothub(args),
             CreateCommand::Eventhub(args) => ConnectionSpec::eventhub(args),
             CreateCommand::Eventgrid(args) => ConnectionSpec::eventgrid(args),
+            CreateCommand::Cosmosdb(args) => ConnectionSpec::cosmosdb(args),
         }
         .unwrap();
         serde_json::to_value(spec.body(spec.location.as_deref())).unwrap()
@@ -506,6 +717,86 @@ mod tests {
     fn body_of_command(kind: &str, flags: &[&str]) -> Value {
         let args = command(kind, flags);
         body_of(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// `flag value` for each string property of `properties` named in `flags`.
+    fn flags_from<'a>(properties: &'a Value, flags: &[(&'a str, &'a str)]) -> Vec<&'a str> {
+        flags
+            .iter()
+            .flat_map(|(flag, key)| [*flag, properties[*key].as_str().unwrap()])
+            .collect()
+    }
+
+    #[test]
+    fn cosmosdb_body_equals_the_official_example() {
+        let expected = example_body(include_str!(
+            "../tests/fixtures/KustoDataConnectionsCosmosDbCreateOrUpdate.json"
+        ));
+        let mut flags = flags_from(
+            &expected["properties"],
+            &[
+                ("--cosmosdb-account-id", "cosmosDbAccountResourceId"),
+                ("--cosmosdb-database", "cosmosDbDatabase"),
+                ("--cosmosdb-container", "cosmosDbContainer"),
+                ("--managed-identity", "managedIdentityResourceId"),
+                ("--table", "tableName"),
+                ("--mapping", "mappingRuleName"),
+                ("--retrieval-start-date", "retrievalStartDate"),
+            ],
+        );
+        flags.extend(["--location", "westus"]);
+        assert_eq!(body_of_command("cosmosdb", &flags), expected);
+    }
+
+    #[test]
+    fn identity_only_event_hub_body_equals_the_official_example() {
+        let expected = example_body(include_str!(
+            "../tests/fixtures/KustoDataConnectionsEventHubWithManagedIdentityCreateOrUpdate.json"
+        ));
+        let mut flags = flags_from(
+            &expected["properties"],
+            &[
+                ("--eventhub-id", "eventHubResourceIdForManagedIdentity"),
+                ("--managed-identity", "managedIdentityResourceId"),
+                ("--consumer-group", "consumerGroup"),
+            ],
+        );
+        flags.extend(["--identity-only", "--location", "westus"]);
+        assert_eq!(body_of_command("eventhub", &flags), expected);
+    }
+
+    #[test]
+    fn identity_only_event_grid_body_equals_the_official_example() {
+        let expected = example_body(include_str!(
+            "../tests/fixtures/KustoDataConnectionsEventGridWithManagedIdentityCreateOrUpdate.json"
+        ));
+        let mut flags = flags_from(
+            &expected["properties"],
+            &[
+                (
+                    "--storage-account-id",
+                    "storageAccountResourceIdForManagedIdentity",
+                ),
+                ("--eventhub-id", "eventHubResourceIdForManagedIdentity"),
+                ("--event-grid-id", "eventGridResourceId"),
+                ("--consumer-group", "consumerGroup"),
+                ("--table", "tableName"),
+                ("--mapping", "mappingRuleName"),
+                ("--data-format", "dataFormat"),
+                ("--managed-identity", "managedIdentityResourceId"),
+            ],
+        );
+        flags.extend([
+            "--ignore-first-record=false",
+            "--blob-event-type",
+            "created",
+            "--database-routing",
+            "single",
+            "--identity-only",
+            "--location",
+            "westus",
+        ]);
+        assert_eq!(body_of_command("eventgrid", &flags), expected);
     }
 
     #[test]

@@ -85,6 +85,16 @@ pub enum Error {
         kind: String,
         changes: Vec<String>,
     },
+    /// Another connection of the cluster already reads this source with this consumer group.
+    #[error("`{other}` already reads `{source_id}` with consumer group `{consumer_group}`; the service refuses a second connection with the same source and consumer group")]
+    SourceInUse {
+        source_id: String,
+        consumer_group: String,
+        other: String,
+    },
+    /// Azure's validation found problems with a connection; they were printed.
+    #[error("Azure found {count} problem{} with data connection `{name}`; nothing was created", if *.count == 1 { "" } else { "s" })]
+    Invalid { name: String, count: usize },
     /// `audit` found stale connections; the report was printed.
     #[error("{count} data connection{} stale (failed, source-missing or access-denied)", if *.count == 1 { " is" } else { "s are" })]
     Stale { count: usize },
@@ -127,7 +137,7 @@ impl Error {
             Error::Arm(error) => arm_exit_status(error),
             Error::NotFound(_) => ExitStatus::NotFound,
             Error::Stale { .. } => ExitStatus::Stale,
-            Error::Differs { .. } => ExitStatus::Exists,
+            Error::Differs { .. } | Error::SourceInUse { .. } => ExitStatus::Exists,
             Error::PruneStopped {
                 stop: Stop::Interrupted,
                 ..
@@ -136,7 +146,9 @@ impl Error {
                 stop: Stop::Deadline(_),
                 ..
             } => ExitStatus::Timeout,
-            Error::Unaudited { .. } | Error::PruneFailed { .. } => ExitStatus::Failure,
+            Error::Unaudited { .. } | Error::PruneFailed { .. } | Error::Invalid { .. } => {
+                ExitStatus::Failure
+            }
             Error::Output(_)
             | Error::Unfollowable { .. }
             | Error::WrongAddress { .. }
@@ -168,6 +180,12 @@ impl Error {
             Error::Differs { kind, .. } => Some(format!(
                 "to change only these, use `adxconn update {kind}` with the flags to change; to replace the connection whole, add --replace"
             )),
+            Error::SourceInUse { .. } => Some(
+                "give this connection its own consumer group (--consumer-group), created on the Event Hub first".into(),
+            ),
+            Error::Invalid { .. } => Some(
+                "fix what each problem names (roles on the source, names, formats) and run it again".into(),
+            ),
             Error::Stale { .. } => Some(
                 "`adxconn prune` with the same scope lists what it would delete; add --yes to delete them".into(),
             ),

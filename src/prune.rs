@@ -161,7 +161,8 @@ async fn delete_one(client: &ArmClient, audited: &Audited, no_wait: bool) -> Out
             operation: operation.resumable_url(),
         };
     }
-    match operation::wait(client, &operation, first_delay, &Silent).await {
+    // Many waits at once: their per-operation lines would drown the counts.
+    match operation::wait(client, &operation, first_delay, &operation::NoProgress).await {
         Ok(()) => Outcome::Deleted,
         Err(error) => stopped_or_failed(&error, Some(&operation)),
     }
@@ -209,11 +210,4 @@ fn failed(error: &ArmError) -> Outcome {
             message: other.to_string(),
         },
     }
-}
-
-/// Many waits at once: their per-operation lines would drown the counts.
-struct Silent;
-
-impl ProgressReport for Silent {
-    fn update(&self, _message: &str) {}
 }

@@ -120,6 +120,7 @@ impl SeedConnection {
             created: rfc3339(SystemTime::now()),
             provisioning_state: self.provisioning_state.clone(),
             active_operation: None,
+            updated: false,
         })
     }
 }

@@ -1,5 +1,6 @@
-//! Long-running operations (create, update, delete of a data connection) and
-//! their signed, subscription-scoped status URLs.
+//! Long-running operations (create, update, delete of a data connection, and
+//! the validation of a proposed one) and their signed, subscription-scoped
+//! status URLs.
 //!
 //! An operation is decided when it starts (how long it runs, whether it
 //! fails) and settled lazily: the state settles every operation whose time is
@@ -25,6 +26,9 @@ pub(crate) enum Action {
     Create,
     Update,
     Delete,
+    /// `dataConnectionValidation`: changes nothing, and its result is a
+    /// list of findings.
+    Validate,
 }
 
 /// The error an operation ends with.
@@ -81,6 +85,8 @@ pub(crate) struct Operation {
     /// Status GETs served for this operation.
     pub polls: usize,
     pub urls: StatusUrls,
+    /// What a validation found, decided at start (empty for other actions).
+    pub findings: Vec<String>,
 }
 
 impl Operation {
@@ -90,6 +96,17 @@ impl Operation {
 
     fn end(&self) -> SystemTime {
         self.start + self.duration
+    }
+
+    /// A validation's result, `{"value": [{"errorMessage": ...}, ...]}`:
+    /// what its `Location` URL answers once it succeeded.
+    pub(crate) fn validation_result(&self) -> Value {
+        let value: Vec<Value> = self
+            .findings
+            .iter()
+            .map(|f| json!({"errorMessage": f}))
+            .collect();
+        json!({"value": value})
     }
 
     /// The `Azure-AsyncOperation` body as of `now`; `poll` is this GET's
@@ -125,6 +142,14 @@ impl Operation {
                     "provisioningState": "Failed",
                     "operationState": "Failed",
                 },
+            })
+        } else if self.action == Action::Validate {
+            // The recordings show the result itself as the properties.
+            json!({
+                "status": "Succeeded",
+                "endTime": rfc3339(self.end()),
+                "percentComplete": 1.0,
+                "properties": self.validation_result(),
             })
         } else {
             json!({
@@ -316,6 +341,7 @@ mod tests {
             settled: false,
             polls: 0,
             urls: signer().urls("sub", "West Europe", "op-1", start),
+            findings: Vec::new(),
         };
         let running = op.status_body(now, 1);
         assert_eq!(running["status"], "Running");
@@ -335,5 +361,16 @@ mod tests {
         let failed = op.status_body(later, 4);
         assert_eq!(failed["status"], "Failed");
         assert_eq!(failed["error"]["code"], "Boom");
+
+        op.failure = None;
+        op.action = Action::Validate;
+        op.findings = vec!["Database does not exist".to_owned()];
+        let validated = op.status_body(later, 5);
+        assert_eq!(validated["status"], "Succeeded");
+        assert_eq!(
+            validated["properties"],
+            json!({"value": [{"errorMessage": "Database does not exist"}]})
+        );
+        assert_eq!(validated["properties"], op.validation_result());
     }
 }

@@ -70,9 +70,17 @@ pub(crate) struct KindSchema {
     pub kind: &'static str,
     /// `properties.operationKind` of the create/update operation.
     pub operation_kind: &'static str,
+    /// The property naming the Event Hub (or IoT Hub) the connection reads
+    /// with its `consumerGroup`; `None` for kinds without a consumer group.
+    hub_property: Option<&'static str>,
     props: &'static [Prop],
 }
 
+/// Every `dataFormat` of 2025-02-14, for every kind that has one. The
+/// swagger lists `AZMONSTREAM` only for Event Grid, the SDK for all three
+/// and the service's docs for Event Hubs only; the enums are open strings
+/// (`modelAsString`), so the emulator takes the union rather than refuse
+/// what the live service may accept.
 pub(crate) const DATA_FORMATS: &[&str] = &[
     "MULTIJSON",
     "JSON",
@@ -115,6 +123,17 @@ const EVENT_GRID_ID: &[&str] = &[
 const IDENTITY_ID: &[&str] = &[
     "/subscriptions/*/resourceGroups/*/providers/Microsoft.ManagedIdentity/userAssignedIdentities/*",
     "/subscriptions/*/resourceGroups/*/providers/Microsoft.Kusto/clusters/*",
+];
+
+/// The properties that tie a connection to its source. Kusto does not move a
+/// connection to another source: an update that changes one is refused.
+pub(crate) const FIXED_SOURCE_PROPERTIES: [&str; 6] = [
+    "eventHubResourceId",
+    "iotHubResourceId",
+    "storageAccountResourceId",
+    "cosmosDbAccountResourceId",
+    "eventHubResourceIdForManagedIdentity",
+    "storageAccountResourceIdForManagedIdentity",
 ];
 
 /// Body properties that name a source resource, in every kind.
@@ -163,6 +182,7 @@ pub(crate) static KINDS: &[KindSchema] = &[
     KindSchema {
         kind: "EventHub",
         operation_kind: "DmServiceEventHubObtainerAdd",
+        hub_property: Some("eventHubResourceId"),
         props: &[
             req("eventHubResourceId", Ty::Id(EVENT_HUB_ID)),
             CONSUMER_GROUP,
@@ -180,6 +200,7 @@ pub(crate) static KINDS: &[KindSchema] = &[
     KindSchema {
         kind: "EventGrid",
         operation_kind: "DmServiceEventGridIngestionSourceAdd",
+        hub_property: Some("eventHubResourceId"),
         props: &[
             req("storageAccountResourceId", Ty::Id(STORAGE_ID)),
             EG_RESOURCE,
@@ -198,6 +219,7 @@ pub(crate) static KINDS: &[KindSchema] = &[
     KindSchema {
         kind: "IotHub",
         operation_kind: "DmServiceEventHubObtainerAdd",
+        hub_property: Some("iotHubResourceId"),
         props: &[
             req("iotHubResourceId", Ty::Id(IOT_HUB_ID)),
             CONSUMER_GROUP,
@@ -213,6 +235,7 @@ pub(crate) static KINDS: &[KindSchema] = &[
     KindSchema {
         kind: "CosmosDb",
         operation_kind: "DmServiceCosmosDbDataConnectionAddOrUpdateCommand",
+        hub_property: None,
         props: &[
             req("tableName", Ty::Str),
             opt("mappingRuleName", Ty::Str, Unset::Null),
@@ -227,6 +250,7 @@ pub(crate) static KINDS: &[KindSchema] = &[
     KindSchema {
         kind: "EventHubWithManagedIdentity",
         operation_kind: "DmServiceEventHubObtainerAdd",
+        hub_property: Some("eventHubResourceIdForManagedIdentity"),
         props: &[
             req("eventHubResourceIdForManagedIdentity", Ty::Id(EVENT_HUB_ID)),
             CONSUMER_GROUP,
@@ -244,6 +268,7 @@ pub(crate) static KINDS: &[KindSchema] = &[
     KindSchema {
         kind: "EventGridWithManagedIdentity",
         operation_kind: "DmServiceEventGridIngestionSourceAdd",
+        hub_property: Some("eventHubResourceIdForManagedIdentity"),
         props: &[
             req(
                 "storageAccountResourceIdForManagedIdentity",
@@ -266,6 +291,49 @@ pub(crate) static KINDS: &[KindSchema] = &[
 
 pub(crate) fn kind_schema(kind: &str) -> Option<&'static KindSchema> {
     KINDS.iter().find(|k| k.kind == kind)
+}
+
+/// What a connection reads from an Event Hub or IoT Hub: the hub and the
+/// consumer group, both lowercase. The live service lets only one
+/// connection of a cluster read each pair, and Azure compares both names
+/// case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ConsumerTuple {
+    pub hub: String,
+    pub group: String,
+}
+
+impl KindSchema {
+    /// The hub and consumer group `properties` read, for the kinds that
+    /// read a hub (every kind but Cosmos DB).
+    pub(crate) fn consumer_tuple(&self, properties: &Map<String, Value>) -> Option<ConsumerTuple> {
+        let text = |name: &str| properties.get(name).and_then(Value::as_str);
+        Some(ConsumerTuple {
+            hub: text(self.hub_property?)?.to_ascii_lowercase(),
+            group: text("consumerGroup")?.to_ascii_lowercase(),
+        })
+    }
+}
+
+/// The properties a PATCH leaves: the stored ones, with each property the
+/// patch names replaced, or removed when the patch sends `null`.
+/// Read-only `provisioningState` is ignored, as in a PUT body.
+pub(crate) fn merge_patch(
+    stored: &Map<String, Value>,
+    patch: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut merged = stored.clone();
+    for (name, value) in patch {
+        if name == "provisioningState" {
+            continue;
+        }
+        if value.is_null() {
+            merged.remove(name);
+        } else {
+            merged.insert(name.clone(), value.clone());
+        }
+    }
+    merged
 }
 
 /// A request body that passed validation.
@@ -430,17 +498,21 @@ fn id_matches(pattern: &str, id: &str) -> bool {
 }
 
 /// The `properties` a GET returns: every schema property, unset ones shown
-/// the way the service shows them, plus `provisioningState`.
+/// the way the service shows them, plus `provisioningState`. Once an update
+/// has succeeded the service shows unset strings as `null` rather than `""`
+/// (`updated`; seen after both a PUT and a PATCH in the recordings).
 pub(crate) fn render_properties(
     schema: &KindSchema,
     set: &Map<String, Value>,
     created: &str,
     provisioning_state: &str,
+    updated: bool,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     for prop in schema.props {
         let value = match (set.get(prop.name), prop.unset) {
             (Some(v), _) => v.clone(),
+            (None, Unset::EmptyString) if updated => Value::Null,
             (None, Unset::EmptyString) => Value::from(""),
             (None, Unset::Null) => Value::Null,
             (None, Unset::EmptyArray) => Value::Array(Vec::new()),
@@ -524,6 +596,7 @@ mod tests {
             &v.properties,
             "2024-01-01T00:00:00.0000000Z",
             "Succeeded",
+            false,
         );
         assert_eq!(
             Value::Object(rendered),
@@ -675,10 +748,85 @@ mod tests {
         let Some(schema) = kind_schema("EventHub") else {
             panic!("EventHub schema")
         };
-        let a = render_properties(schema, &set, "", "Succeeded");
-        let b = render_properties(schema, &set, "", "Succeeded");
+        let a = render_properties(schema, &set, "", "Succeeded", false);
+        let b = render_properties(schema, &set, "", "Succeeded", false);
         assert!(a["managedIdentityObjectId"].is_string());
         assert_eq!(a["managedIdentityObjectId"], b["managedIdentityObjectId"]);
+    }
+
+    #[test]
+    fn patches_replace_named_properties_and_nulls_clear() {
+        let stored = json!({"eventHubResourceId": HUB, "consumerGroup": "cg", "tableName": "T"});
+        let patch =
+            json!({"tableName": null, "dataFormat": "JSON", "provisioningState": "Succeeded"});
+        let (Some(stored), Some(patch)) = (stored.as_object(), patch.as_object()) else {
+            panic!("objects")
+        };
+        assert_eq!(
+            Value::Object(merge_patch(stored, patch)),
+            json!({"eventHubResourceId": HUB, "consumerGroup": "cg", "dataFormat": "JSON"})
+        );
+        assert_eq!(&merge_patch(stored, &Map::new()), stored);
+    }
+
+    #[test]
+    fn consumer_tuples_follow_the_kind_and_ignore_case() {
+        let tuple = |kind: &str, props: Value| {
+            let schema = kind_schema(kind).unwrap_or_else(|| panic!("{kind}"));
+            props.as_object().and_then(|p| schema.consumer_tuple(p))
+        };
+        let expected = Some(ConsumerTuple {
+            hub: HUB.to_ascii_lowercase(),
+            group: "$default".to_owned(),
+        });
+        assert_eq!(
+            tuple(
+                "EventHub",
+                json!({"eventHubResourceId": HUB.to_uppercase(), "consumerGroup": "$Default"})
+            ),
+            expected
+        );
+        assert_eq!(
+            tuple(
+                "EventGridWithManagedIdentity",
+                json!({"eventHubResourceIdForManagedIdentity": HUB, "consumerGroup": "$DEFAULT"})
+            ),
+            expected
+        );
+        // A kind reads only its own hub property.
+        assert_eq!(
+            tuple(
+                "EventHubWithManagedIdentity",
+                json!({"eventHubResourceId": HUB, "consumerGroup": "cg"})
+            ),
+            None
+        );
+        assert_eq!(
+            tuple("CosmosDb", json!({"tableName": "T", "consumerGroup": "cg"})),
+            None
+        );
+        assert!(tuple(
+            "IotHub",
+            json!({"iotHubResourceId": "/x", "consumerGroup": "cg"})
+        )
+        .is_some());
+    }
+
+    #[test]
+    fn updated_connections_show_unset_strings_as_null() {
+        let Some(schema) = kind_schema("EventHub") else {
+            panic!("EventHub schema")
+        };
+        let mut set = Map::new();
+        set.insert("dataFormat".to_owned(), Value::from("CSV"));
+        let fresh = render_properties(schema, &set, "", "Succeeded", false);
+        let updated = render_properties(schema, &set, "", "Succeeded", true);
+        assert_eq!(fresh["tableName"], "");
+        assert_eq!(updated["tableName"], Value::Null);
+        assert_eq!(updated["mappingRuleName"], Value::Null);
+        assert_eq!(updated["dataFormat"], "CSV");
+        assert_eq!(updated["eventSystemProperties"], json!([]));
+        assert_eq!(updated["databaseRouting"], "Single");
     }
 
     #[test]

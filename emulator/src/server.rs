@@ -360,14 +360,47 @@ impl Emulator {
         self.shared.lock().stats.clone()
     }
 
-    /// Makes the next operation started (PUT or DELETE) end `Failed` with
-    /// this error. A failed create or update leaves the connection
-    /// `Failed`; a failed delete leaves it in place, `Failed`.
+    /// Makes the next operation started by a PUT, PATCH or DELETE end
+    /// `Failed` with this error (validations neither take nor use it). A
+    /// failed create or update leaves the connection `Failed`; a failed
+    /// delete leaves it in place, `Failed`. An operation that fails on its
+    /// own (a hub and consumer group another connection of the cluster
+    /// reads) leaves it queued.
     pub fn fail_next_operation(&self, code: &str, message: &str) {
         self.shared.lock().settings.fail_next_operation = Some(OperationError {
             code: code.to_owned(),
             message: message.to_owned(),
         });
+    }
+
+    /// Findings appended to the result of every `dataConnectionValidation`
+    /// started from now on, after the emulator's own (none by default;
+    /// replaces any set before). A validation is a long-running operation,
+    /// as on the live service:
+    ///
+    /// 1. `POST {database}/dataConnectionValidation?api-version=2025-02-14`
+    ///    with `{"dataConnectionName": name, "properties": {"kind": ...,
+    ///    "properties": {...}}}` answers 202, empty, with `Location` and
+    ///    `Azure-AsyncOperation` headers;
+    /// 2. `Azure-AsyncOperation` answers 200 with the operation's `status`,
+    ///    `Succeeded` after [`Emulator::set_operation_duration`], whose
+    ///    `properties` then hold the result;
+    /// 3. `Location` answers 202 while it runs, then 200 with the result:
+    ///    `{"value": [{"errorMessage": "..."}, ...]}`, these findings last.
+    ///
+    /// The emulator's own findings: each reason a PUT of the connection
+    /// would be refused (schema, location), and the live service's `event
+    /// hub resource id and consumer group tuple provided are already used`
+    /// when another connection of the cluster reads the same hub with the
+    /// same consumer group.
+    ///
+    /// ```no_run
+    /// # let emulator = adxconn_emulator::Emulator::start(adxconn_emulator::World::demo())?;
+    /// emulator.set_validation_findings(vec!["Database does not exist".to_owned()]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn set_validation_findings(&self, findings: Vec<String>) {
+        self.shared.lock().settings.validation_findings = findings;
     }
 
     /// How long operations started from now on stay in progress (default 300 ms).

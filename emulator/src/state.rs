@@ -37,6 +37,9 @@ pub(crate) struct StoredConnection {
     pub provisioning_state: String,
     /// The operation currently changing this connection, if any.
     pub active_operation: Option<String>,
+    /// Whether an update (PUT or PATCH) has succeeded on it, which changes
+    /// how the service shows unset strings.
+    pub updated: bool,
 }
 
 impl StoredConnection {
@@ -67,6 +70,7 @@ impl StoredConnection {
             &self.properties,
             &self.created,
             &self.provisioning_state,
+            self.updated,
         ))
     }
 
@@ -90,6 +94,8 @@ pub(crate) struct Settings {
     pub fail_next_operation: Option<OperationError>,
     /// Added to every ARM answer, after handling.
     pub latency: Duration,
+    /// Appended to the findings of every `dataConnectionValidation`.
+    pub validation_findings: Vec<String>,
 }
 
 impl Default for Settings {
@@ -100,6 +106,7 @@ impl Default for Settings {
             page_size: None,
             fail_next_operation: None,
             latency: Duration::ZERO,
+            validation_findings: Vec::new(),
         }
     }
 }
@@ -172,9 +179,15 @@ impl State {
                 (Action::Delete, None) => {
                     self.connections.remove(&op.target);
                 }
-                (Action::Create | Action::Update, None) => {
+                (Action::Create, None) => {
                     conn.provisioning_state = "Succeeded".to_owned();
                 }
+                (Action::Update, None) => {
+                    conn.provisioning_state = "Succeeded".to_owned();
+                    conn.updated = true;
+                }
+                // A validation never holds a connection.
+                (Action::Validate, None) => {}
             }
         }
     }

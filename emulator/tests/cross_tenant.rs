@@ -243,8 +243,11 @@ fn every_source_property_is_checked_and_validation_too() {
     ));
     let other = bearer(&emulator, demo::OTHER_TENANT, demo::CLIENT_ID);
     let r = arm.call_with("POST", &validate, &body, &[(AUX, &other)]);
-    assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.json()["value"], json!([]));
+    assert_eq!(r.status, 202, "{}", r.body);
+    let location = r.header("location").unwrap_or_default().to_owned();
+    let result = arm.poll_location(&location);
+    assert_eq!(result.status, 200, "{}", result.body);
+    assert_eq!(result.json(), json!({"value": []}));
 }
 
 #[test]

@@ -345,13 +345,9 @@ fn failed_operations_and_validation_errors() {
         "Failed"
     );
 
-    let validation = arm.call(
-        "POST",
-        &format!("{}/dataConnectionValidation?api-version={API_VERSION}", base()),
-        &json!({"dataConnectionName": "x", "properties": {"kind": "IotHub", "properties": {"consumerGroup": "cg"}}}).to_string(),
-    );
-    assert_eq!(validation.status, 200);
-    assert_eq!(validation.json()["value"].as_array().map(Vec::len), Some(2));
+    let findings = arm.validate(&json!({"dataConnectionName": "x",
+        "properties": {"kind": "IotHub", "properties": {"consumerGroup": "cg"}}}));
+    assert_eq!(findings.len(), 2, "{findings:?}");
 
     let names = format!("{}/checkNameAvailability?api-version={API_VERSION}", base());
     let taken = arm.call(

@@ -133,6 +133,13 @@ pub trait ProgressReport {
     fn update(&self, message: &str);
 }
 
+/// For work whose progress nobody watches (many operations at once, a pre-flight read).
+pub struct NoProgress;
+
+impl ProgressReport for NoProgress {
+    fn update(&self, _message: &str) {}
+}
+
 /// The shortest pause between polls, whatever `Retry-After` says: `Retry-After: 0` must not
 /// turn a wait into a busy loop against ARM's read quota.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(1);

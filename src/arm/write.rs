@@ -34,14 +34,38 @@ pub async fn put(
     url: &Url,
     body: &DataConnection,
 ) -> Result<Written, ArmError> {
+    replace_or_update(client, url, body, false).await
+}
+
+/// A PATCH; `body` holds every property the connection will have that the PATCH names, so a
+/// lost answer is reconciled exactly as a PUT's.
+pub async fn patch(
+    client: &ArmClient,
+    url: &Url,
+    body: &DataConnection,
+) -> Result<Written, ArmError> {
+    replace_or_update(client, url, body, true).await
+}
+
+async fn replace_or_update(
+    client: &ArmClient,
+    url: &Url,
+    body: &DataConnection,
+    patch: bool,
+) -> Result<Written, ArmError> {
     let mut round = 0;
     loop {
         round += 1;
-        match client.put(url, body).await {
+        let sent = if patch {
+            client.patch(url, body).await
+        } else {
+            client.put(url, body).await
+        };
+        match sent {
             Ok(response) => return Ok(Written::Answered(response)),
             Err(error @ ArmError::Unanswered { .. }) => {
                 client.trace_note(
-                    "the PUT's answer was lost; reading the resource before sending it again",
+                    "the write's answer was lost; reading the resource before sending it again",
                 );
                 match read(client, url).await? {
                     Some(resource) if holds(&resource.value, body) => {

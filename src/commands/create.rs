@@ -33,10 +33,23 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
             return already_there(context, spec, existing);
         }
     }
+    // `--replace` is ARM's blind create-or-replace: no read before it.
+    if !write.replace {
+        super::preflight::source_is_free(context, &client, &spec.target, &spec.body(None)).await?;
+    }
     let location = match &spec.location {
         Some(location) => location.clone(),
         None => cluster_location(&client, &spec.target.database).await?,
     };
+    if write.validate {
+        let problems = validation(context, &client, spec, &location).await?;
+        if !problems.is_empty() {
+            return invalid(context, spec, problems);
+        }
+        context
+            .status
+            .info("Azure found no problem with the connection; creating it");
+    }
     let started = Instant::now();
     context.status.info(&format!(
         "Creating {} data connection `{}` in `{}` ({location})",
@@ -109,6 +122,80 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         crate::duration::display(started.elapsed())
     ));
     context.printer.connection(&ConnectionView::new(resource))
+}
+
+/// `adxconn validate`: the service's findings, and exit 1 when there are any.
+pub async fn validate_only(context: &Context, spec: &ConnectionSpec) -> Result<(), Error> {
+    let client = context.client(None)?;
+    let location = match &spec.location {
+        Some(location) => location.clone(),
+        None => cluster_location(&client, &spec.target.database).await?,
+    };
+    let problems = validation(context, &client, spec, &location).await?;
+    if problems.is_empty() {
+        context.status.info(&format!(
+            "Azure found no problem with data connection `{}` in `{}`",
+            spec.target.name,
+            spec.target.database.display()
+        ));
+        if context.printer.format() == OutputFormat::Json {
+            context.printer.json(&json!({
+                "id": spec.target.id(),
+                "valid": true,
+                "problems": [],
+            }))?;
+        }
+        return Ok(());
+    }
+    invalid(context, spec, problems)
+}
+
+async fn validation(
+    context: &Context,
+    client: &ArmClient,
+    spec: &ConnectionSpec,
+    location: &str,
+) -> Result<Vec<String>, Error> {
+    context.status.info(&format!(
+        "Asking Azure to validate {} data connection `{}` in `{}`",
+        spec.kind(),
+        spec.target.name,
+        spec.target.database.display()
+    ));
+    let body = spec.body(Some(location));
+    crate::arm::validation::validate(
+        client,
+        &spec.target.database.path(),
+        &spec.target.name,
+        &body,
+        &context.status,
+    )
+    .await
+    .map_err(|error| match error.status() {
+        Some(404) => Error::from(error),
+        _ => cross_tenant(error, spec, client),
+    })
+}
+
+/// Prints the problems and fails with them.
+fn invalid(context: &Context, spec: &ConnectionSpec, problems: Vec<String>) -> Result<(), Error> {
+    match context.printer.format() {
+        OutputFormat::Json => context.printer.json(&json!({
+            "id": spec.target.id(),
+            "valid": false,
+            "problems": problems,
+        }))?,
+        OutputFormat::Table => context.printer.text(
+            &problems
+                .iter()
+                .map(|problem| format!("problem: {problem}\n"))
+                .collect::<String>(),
+        )?,
+    }
+    Err(Error::Invalid {
+        name: spec.target.name.clone(),
+        count: problems.len(),
+    })
 }
 
 /// The connection as it is, or `None` when there is none (ARM's PUT would create it).

@@ -111,6 +111,106 @@ string_enum! {
     other Unknown;
 }
 
+impl Kind {
+    /// The properties a connection of this kind must carry on every write, PATCH included
+    /// (the swagger's `required`, plus what the service refuses to go without).
+    pub fn required_properties(&self) -> &'static [&'static str] {
+        match self {
+            Kind::EventHub => &["eventHubResourceId", "consumerGroup"],
+            Kind::IotHub => &[
+                "iotHubResourceId",
+                "consumerGroup",
+                "sharedAccessPolicyName",
+            ],
+            Kind::EventGrid => &[
+                "storageAccountResourceId",
+                "eventHubResourceId",
+                "consumerGroup",
+            ],
+            Kind::CosmosDb => &[
+                "cosmosDbAccountResourceId",
+                "cosmosDbDatabase",
+                "cosmosDbContainer",
+                "managedIdentityResourceId",
+                "tableName",
+            ],
+            Kind::EventHubWithManagedIdentity => &[
+                "eventHubResourceIdForManagedIdentity",
+                "consumerGroup",
+                "managedIdentityResourceId",
+            ],
+            Kind::EventGridWithManagedIdentity => &[
+                "storageAccountResourceIdForManagedIdentity",
+                "eventHubResourceIdForManagedIdentity",
+                "consumerGroup",
+                "managedIdentityResourceId",
+            ],
+            Kind::Unknown(_) => &[],
+        }
+    }
+
+    /// The properties `adxconn update` may change on this kind.
+    pub fn changeable_properties(&self) -> &'static [&'static str] {
+        const INGESTION: [&str; 4] = [
+            "tableName",
+            "mappingRuleName",
+            "dataFormat",
+            "databaseRouting",
+        ];
+        match self {
+            Kind::EventHub | Kind::EventHubWithManagedIdentity => &[
+                INGESTION[0],
+                INGESTION[1],
+                INGESTION[2],
+                INGESTION[3],
+                "consumerGroup",
+                "eventSystemProperties",
+                "compression",
+                "managedIdentityResourceId",
+                "retrievalStartDate",
+            ],
+            Kind::IotHub => &[
+                INGESTION[0],
+                INGESTION[1],
+                INGESTION[2],
+                INGESTION[3],
+                "consumerGroup",
+                "eventSystemProperties",
+                "sharedAccessPolicyName",
+                "retrievalStartDate",
+            ],
+            Kind::EventGrid | Kind::EventGridWithManagedIdentity => &[
+                INGESTION[0],
+                INGESTION[1],
+                INGESTION[2],
+                INGESTION[3],
+                "consumerGroup",
+                "ignoreFirstRecord",
+                "blobStorageEventType",
+                "managedIdentityResourceId",
+            ],
+            Kind::CosmosDb => &[
+                "tableName",
+                "mappingRuleName",
+                "managedIdentityResourceId",
+                "retrievalStartDate",
+            ],
+            Kind::Unknown(_) => &[],
+        }
+    }
+
+    /// The `create`/`update` subcommand for this kind.
+    pub fn command(&self) -> &'static str {
+        match self {
+            Kind::IotHub => "iothub",
+            Kind::EventGrid | Kind::EventGridWithManagedIdentity => "eventgrid",
+            Kind::CosmosDb => "cosmosdb",
+            Kind::EventHub | Kind::EventHubWithManagedIdentity => "eventhub",
+            Kind::Unknown(_) => "",
+        }
+    }
+}
+
 string_enum! {
     /// The data format of the ingested messages: the union of `EventHubDataFormat`,
     /// `IotHubDataFormat` and `EventGridDataFormat` (which of them a kind accepts is the

@@ -31,9 +31,10 @@ fn no_wait_returns_the_operation_url_without_polling() {
     );
     assert_eq!(env.emulator.operation_polls(), 0);
 
+    // Its own consumer group: the first one reads the same hub with `$Default`.
     let json = env.run(&create_eventhub(
         "nowait-json",
-        &["--no-wait", "-o", "json"],
+        &["--no-wait", "-o", "json", "--consumer-group", "second"],
     ));
     json.expect(0);
     let value = json.json();

@@ -63,3 +63,275 @@ fn an_identical_create_sends_no_write_a_different_one_names_the_changes_and_repl
         "$Default"
     );
 }
+
+/// The JSON body of the last request with `method` to a path containing `needle`.
+fn last_body(env: &TestEnv, method: &str, needle: &str) -> serde_json::Value {
+    let request = env
+        .emulator
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == method && r.path_and_query.contains(needle))
+        .unwrap_or_else(|| panic!("no {method} to {needle}"));
+    serde_json::from_str(&request.body).unwrap()
+}
+
+fn update(kind: &str, name: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["update".to_string(), kind.to_string()];
+    args.extend(target(name));
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn update_patches_only_what_changes_and_keeps_the_rest() {
+    let env = TestEnv::new();
+    env.run(&create_eventhub(
+        "clicks",
+        &[
+            "--consumer-group",
+            "adx",
+            "--table",
+            "Clicks",
+            "--data-format",
+            "json",
+        ],
+    ))
+    .expect(0);
+    let run = env.run(&update(
+        "eventhub",
+        "clicks",
+        &["--consumer-group", "adx2", "-o", "json"],
+    ));
+    run.expect(0);
+    assert_eq!(run.json()["properties"]["consumerGroup"], "adx2");
+    assert!(
+        run.stderr.contains("consumerGroup: adx → adx2"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.count("PATCH", "/dataConnections/clicks"), 1);
+    let sent = last_body(&env, "PATCH", "/dataConnections/clicks");
+    assert_eq!(sent["kind"], "EventHub");
+    let properties = sent["properties"].as_object().unwrap();
+    let mut keys: Vec<&str> = properties.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["consumerGroup", "eventHubResourceId"],
+        "only the change and what is required"
+    );
+    let stored = env.stored("clicks").unwrap();
+    assert_eq!(stored["properties"]["consumerGroup"], "adx2");
+    assert_eq!(
+        stored["properties"]["tableName"], "Clicks",
+        "the rest is kept"
+    );
+    assert_eq!(stored["properties"]["dataFormat"], "JSON");
+
+    // Nothing to change, no flag, another kind's subcommand, another source: input errors, no write.
+    for (args, named) in [
+        (
+            update("eventhub", "clicks", &["--consumer-group", "adx2"]),
+            "nothing to change",
+        ),
+        (update("eventhub", "clicks", &[]), "no change was asked"),
+        (
+            update("iothub", "clicks", &["--table", "T"]),
+            "adxconn update eventhub",
+        ),
+        (
+            update(
+                "eventhub",
+                "clicks",
+                &["--eventhub-id", &eventhub_id("other"), "--table", "T"],
+            ),
+            "cannot change in place",
+        ),
+        (
+            update("eventhub", "clicks", &["--shared-access-policy", "p"]),
+            "do not take it",
+        ),
+    ] {
+        let run = env.run(&args);
+        run.expect(2);
+        assert!(run.stderr.contains(named), "{named}: {}", run.stderr);
+    }
+    assert_eq!(
+        env.count("PATCH", "/dataConnections/clicks"),
+        1,
+        "no further write"
+    );
+    let run = env.run(&update("eventhub", "absent", &["--table", "T"]));
+    run.expect(5);
+}
+
+#[test]
+fn cosmos_db_and_the_identity_only_kinds_round_trip() {
+    let env = TestEnv::new();
+    let identity = "system";
+    let sub = adxconn_emulator::demo::SUBSCRIPTION;
+    let cosmos = format!(
+        "/subscriptions/{sub}/resourceGroups/rg-data/providers/Microsoft.DocumentDB/databaseAccounts/orders"
+    );
+    let storage = format!(
+        "/subscriptions/{sub}/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/blobs"
+    );
+    let cases: Vec<(&str, Vec<String>, &str, Vec<&str>)> = vec![
+        (
+            "cosmosdb",
+            [
+                "--cosmosdb-account-id",
+                &cosmos,
+                "--cosmosdb-database",
+                "shop",
+                "--cosmosdb-container",
+                "orders",
+                "--managed-identity",
+                identity,
+                "--table",
+                "Orders",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "CosmosDb",
+            vec!["--table", "Orders2"],
+        ),
+        (
+            "eventhub",
+            [
+                "--eventhub-id",
+                &eventhub_id("mi"),
+                "--identity-only",
+                "--managed-identity",
+                identity,
+                "--consumer-group",
+                "mi",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "EventHubWithManagedIdentity",
+            vec!["--consumer-group", "mi2"],
+        ),
+        (
+            "eventgrid",
+            [
+                "--storage-account-id",
+                &storage,
+                "--eventhub-id",
+                &eventhub_id("blobs"),
+                "--identity-only",
+                "--managed-identity",
+                identity,
+                "--consumer-group",
+                "grid",
+            ]
+            .map(String::from)
+            .to_vec(),
+            "EventGridWithManagedIdentity",
+            vec!["--table", "Blobs"],
+        ),
+    ];
+    for (kind, flags, wire_kind, change) in cases {
+        let name = format!("new-{kind}");
+        let mut create = vec!["create".to_string(), kind.to_string()];
+        create.extend(target(&name));
+        create.extend(flags);
+        create.extend(["-o".to_string(), "json".to_string()]);
+        let run = env.run(&create);
+        run.expect(0);
+        assert_eq!(run.json()["kind"], wire_kind, "{kind}");
+        let mut show = vec!["show".to_string()];
+        show.extend(target(&name));
+        let shown = env.run(&show);
+        shown.expect(0);
+        assert!(shown.stdout.contains(wire_kind), "{}", shown.stdout);
+        let mut list = vec!["list".to_string()];
+        list.extend(crate::support::database_flags());
+        let listed = env.run(&list);
+        listed.expect(0);
+        assert!(listed.stdout.contains(&name), "{}", listed.stdout);
+        env.run(&update(kind, &name, &change)).expect(0);
+        assert_eq!(env.count("PATCH", &format!("/dataConnections/{name}")), 1);
+        let mut delete = vec!["delete".to_string(), "--yes".to_string()];
+        delete.extend(target(&name));
+        env.run(&delete).expect(0);
+        assert!(env.stored(&name).is_none(), "{kind} deleted");
+    }
+}
+
+#[test]
+fn validate_reports_azure_findings_and_create_validate_sends_no_put_on_a_finding() {
+    let env = TestEnv::new();
+    let mut validate = vec!["validate".to_string(), "eventhub".to_string()];
+    validate.extend(target("checked"));
+    validate.extend(["--eventhub-id".to_string(), eventhub_id("checked")]);
+    env.run(&validate).expect(0);
+    env.emulator.set_validation_findings(vec![
+        "The event hub cannot be reached by the cluster.".into()
+    ]);
+    let run = env.run(&validate);
+    run.expect(1);
+    assert!(
+        run.stdout
+            .contains("problem: The event hub cannot be reached by the cluster."),
+        "{}",
+        run.stdout
+    );
+    let json = env.run(&[&validate[..], &["-o".to_string(), "json".to_string()]].concat());
+    json.expect(1);
+    assert_eq!(json.json()["valid"], false);
+    let run = env.run(&create_eventhub("checked", &["--validate"]));
+    run.expect(1);
+    assert_eq!(
+        env.count("PUT", "/dataConnections/checked"),
+        0,
+        "no PUT after a finding"
+    );
+    env.emulator.set_validation_findings(Vec::new());
+    env.run(&create_eventhub("checked", &["--validate"]))
+        .expect(0);
+    assert_eq!(env.count("PUT", "/dataConnections/checked"), 1);
+}
+
+#[test]
+fn a_source_and_consumer_group_already_used_in_the_cluster_is_refused_before_any_write() {
+    let env = TestEnv::new();
+    env.run(&create_eventhub("first", &["--consumer-group", "shared"]))
+        .expect(0);
+    // Another database of the same cluster, the same hub and consumer group.
+    let mut second = vec!["create".to_string(), "eventhub".to_string()];
+    second.extend(target("second").into_iter().map(|flag| {
+        if flag == adxconn_emulator::demo::DATABASE {
+            adxconn_emulator::demo::STAGING_DATABASE.to_string()
+        } else {
+            flag
+        }
+    }));
+    second.extend([
+        "--eventhub-id".to_string(),
+        eventhub_id("orders"),
+        "--consumer-group".to_string(),
+        "SHARED".to_string(),
+    ]);
+    let run = env.run(&second);
+    run.expect(8);
+    assert!(
+        run.stderr.contains("/dataConnections/first"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.count("PUT", "/dataConnections/second"), 0);
+    // Its own consumer group is fine.
+    let own: Vec<String> = second
+        .iter()
+        .map(|arg| {
+            if arg == "SHARED" {
+                "own".to_string()
+            } else {
+                arg.clone()
+            }
+        })
+        .collect();
+    env.run(&own).expect(0);
+}

@@ -22,6 +22,10 @@ fn create(name: &str, index: usize) -> Vec<String> {
             iothub_id(),
             "--shared-access-policy".into(),
             "registryRead".into(),
+            // One IoT Hub for all: each connection reads it with its own consumer group, as
+            // the service requires.
+            "--consumer-group".into(),
+            name.into(),
         ],
         1 => vec![
             "eventhub".into(),

@@ -1,23 +1,90 @@
 //! The data connections of a database: list (paged when the settings say
-//! so), get, create or update (a long-running operation), delete (another),
-//! the name check and the validation action.
+//! so), get, create or update (PUT) and update (PATCH), delete, the name
+//! check and the validation action; all but the reads and the name check
+//! are long-running operations. Here too is the live service's rule that
+//! two connections of a cluster may not read one hub with one consumer
+//! group, which fails the operation rather than the request.
 
 use std::time::SystemTime;
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
-use crate::arm::operations::start_operation;
+use crate::arm::operations::{start_operation, Ending};
 use crate::arm::paging::paged;
 use crate::arm::replies::{with_retry_after, with_status_urls};
 use crate::arm::resources::Database;
 use crate::http::Reply;
-use crate::operation::Action;
-use crate::schema::{is_valid_name, validate, DataConnectionBody};
+use crate::operation::{Action, ConnectionKey, OperationError};
+use crate::schema::{
+    is_valid_name, merge_patch, validate, ConsumerTuple, DataConnectionBody,
+    FIXED_SOURCE_PROPERTIES,
+};
 use crate::state::{State, StoredConnection};
 use crate::text::rfc3339;
 use crate::world::region_name;
 
 const DATA_CONNECTION_TYPE: &str = "Microsoft.Kusto/clusters/databases/dataConnections";
+
+const NOT_AN_OBJECT: &str =
+    "[BadRequest] The request body must be a JSON object with 'kind' and 'properties'.";
+
+/// How the live service words a hub and consumer group already read by
+/// another connection of the cluster, as a validation finding.
+const TUPLE_IN_USE: &str =
+    "event hub resource id and consumer group tuple provided are already used";
+
+/// `properties.operationKind` of a validation while it runs (the
+/// recordings show only finished ones, whose properties are the result).
+const VALIDATION_OPERATION_KIND: &str = "DataConnectionValidation";
+
+/// The error a create or update ends with when its hub and consumer group
+/// are taken: the live service accepts the request and fails the
+/// operation. Code and wording are the live service's, misspelt code
+/// included (`Eror`).
+fn tuple_in_use_error() -> OperationError {
+    OperationError {
+        code: "EventHubValidationErorFound".to_owned(),
+        message: format!("[BadRequest] Validation Errors found: {TUPLE_IN_USE}"),
+    }
+}
+
+/// Whether another connection of `db`'s cluster, in any of its databases,
+/// reads `tuple`. Connections whose create or update failed do not count:
+/// they read nothing.
+fn tuple_in_use(state: &State, db: &Database, own: &ConnectionKey, tuple: &ConsumerTuple) -> bool {
+    let cluster = ConnectionKey::new(
+        &db.cluster.subscription_id,
+        &db.cluster.resource_group,
+        &db.cluster.name,
+        "",
+        "",
+    );
+    // Keys sort by subscription, group and cluster first.
+    state
+        .connections
+        .range(cluster.clone()..)
+        .take_while(|(key, _)| {
+            key.subscription == cluster.subscription
+                && key.resource_group == cluster.resource_group
+                && key.cluster == cluster.cluster
+        })
+        .filter(|(key, conn)| *key != own && conn.provisioning_state != "Failed")
+        .any(|(_, conn)| conn.schema.consumer_tuple(&conn.properties).as_ref() == Some(tuple))
+}
+
+/// The failure decided for a create or update of the connection `key` that
+/// will read `tuple`, when another connection already reads it. An update
+/// that keeps its tuple (`previous`) is not checked again.
+fn tuple_failure(
+    state: &State,
+    db: &Database,
+    key: &ConnectionKey,
+    tuple: Option<ConsumerTuple>,
+    previous: Option<ConsumerTuple>,
+) -> Option<OperationError> {
+    let tuple = tuple.filter(|t| previous.as_ref() != Some(t))?;
+    tuple_in_use(state, db, key, &tuple).then(tuple_in_use_error)
+}
 
 /// `GET` of a database's connections, paged when the settings say so.
 pub(super) fn list(state: &State, db: &Database, path: &str, params: &[(String, String)]) -> Reply {
@@ -133,19 +200,27 @@ pub(super) fn put(state: &mut State, db: &Database, name: &str, body: &str) -> R
             );
         }
     }
-    // An update keeps the connection's name spelling and creation time.
-    let existing = state
-        .connections
-        .get(&key)
-        .map(|c| (c.name.clone(), c.created.clone()));
+    // An update keeps the connection's name spelling, creation time and
+    // how it shows unset strings.
+    let existing = state.connections.get(&key).map(|c| {
+        (
+            (c.name.clone(), c.created.clone(), c.updated),
+            c.schema.consumer_tuple(&c.properties),
+        )
+    });
+    let (existing, previous_tuple) = existing.unzip();
     let (action, status, provisioning_state) = if existing.is_some() {
         (Action::Update, 200, "Accepted")
     } else {
         (Action::Create, 201, "Creating")
     };
-    let operation = start_operation(state, db, &key, action, body.schema.operation_kind);
+    let tuple = body.schema.consumer_tuple(&body.properties);
+    let decided = tuple_failure(state, db, &key, tuple, previous_tuple.flatten());
+    let ending = Ending::decided_or_queued(state, decided);
+    let operation = start_operation(state, db, &key, action, body.schema.operation_kind, ending);
     let now = rfc3339(SystemTime::now());
-    let (display_name, created) = existing.unwrap_or_else(|| (name.to_owned(), now));
+    let (display_name, created, updated) =
+        existing.unwrap_or_else(|| (name.to_owned(), now, false));
     let conn = StoredConnection {
         subscription: db.cluster.subscription_id.clone(),
         resource_group: db.cluster.resource_group.clone(),
@@ -158,6 +233,7 @@ pub(super) fn put(state: &mut State, db: &Database, name: &str, body: &str) -> R
         created,
         provisioning_state: provisioning_state.to_owned(),
         active_operation: Some(operation.id.clone()),
+        updated,
     };
     let reply = Reply::json(status, &conn.echo())
         .with_header(
@@ -179,6 +255,126 @@ pub(super) fn put(state: &mut State, db: &Database, name: &str, body: &str) -> R
     with_retry_after(reply, state.settings.poll_retry_after)
 }
 
+/// `PATCH` of a connection (DataConnections_Update), as the live service
+/// answers it:
+///
+/// - the body is `{"kind", "location"?, "properties"?}` with any subset of
+///   the properties: each one named replaces the stored one, `null` clears
+///   an optional one, and the rest stay as they are;
+/// - 404 `ResourceNotFound` when the connection does not exist; 400
+///   `BadRequest` when `kind` is missing or is not the stored kind (Kusto
+///   does not change a connection's kind), when the patch changes a source
+///   id ([`FIXED_SOURCE_PROPERTIES`]: Kusto does not move a connection to
+///   another source), or when the merged connection fails the checks of a
+///   PUT body; 409 `Conflict` while another operation runs on it;
+/// - otherwise 202 with the whole merged resource, `provisioningState`
+///   `Accepted`, and the `Location` and `Azure-AsyncOperation` URLs of an
+///   update operation (plus `Retry-After` when the settings ask for one).
+///   The stored connection holds the merged properties at once; the
+///   operation ends `Succeeded`, or `Failed` when the patch moves it onto
+///   a hub and consumer group another connection of the cluster reads (or
+///   a failure was queued), leaving the connection `Failed`. The `Location`
+///   URL then answers 200 with the resource, like a PUT's.
+pub(super) fn patch(state: &mut State, db: &Database, name: &str, body: &str) -> Reply {
+    let bad_request = |message: &str| Reply::arm_error(400, "BadRequest", message);
+    let body = match parse_json(body) {
+        Ok(Value::Object(body)) => body,
+        Ok(_) => return bad_request(NOT_AN_OBJECT),
+        Err(reply) => return reply,
+    };
+    let key = db.key(name);
+    let Some(conn) = state.connections.get(&key) else {
+        return not_found(db, name);
+    };
+    let kind = match body.get("kind") {
+        None | Some(Value::Null) => {
+            return bad_request("[BadRequest] The property 'kind' is missing.")
+        }
+        Some(Value::String(kind)) => kind,
+        Some(_) => return bad_request("[BadRequest] The property 'kind' must be a string."),
+    };
+    if let Some(op) = &conn.active_operation {
+        return operation_in_progress(db, conn, op);
+    }
+    if kind != conn.schema.kind {
+        return bad_request(&format!(
+            "[BadRequest] The property 'kind' of data connection '{}' cannot be changed from '{}' to '{kind}'.",
+            conn.name, conn.schema.kind
+        ));
+    }
+    let changes = match body.get("properties") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(changes)) => changes.clone(),
+        Some(_) => return bad_request("[BadRequest] The property 'properties' must be an object."),
+    };
+    if let Err(message) = check_same_source(conn, &changes) {
+        return bad_request(&message);
+    }
+    let location = match body.get("location") {
+        None | Some(Value::Null) => Value::from(conn.location.clone()),
+        Some(location) => location.clone(),
+    };
+    let merged = json!({
+        "kind": kind,
+        "location": location,
+        "properties": merge_patch(&conn.properties, &changes),
+    });
+    let merged = match validate(&merged) {
+        Ok(merged) => merged,
+        Err(errors) => return bad_request(errors.first().map_or("", String::as_str)),
+    };
+    if let Err(message) = check_location(db, &merged) {
+        return bad_request(&message);
+    }
+    let previous = conn.schema.consumer_tuple(&conn.properties);
+    let tuple = merged.schema.consumer_tuple(&merged.properties);
+    let decided = tuple_failure(state, db, &key, tuple, previous);
+    let ending = Ending::decided_or_queued(state, decided);
+    let operation = start_operation(
+        state,
+        db,
+        &key,
+        Action::Update,
+        merged.schema.operation_kind,
+        ending,
+    );
+    let Some(conn) = state.connections.get_mut(&key) else {
+        return not_found(db, name);
+    };
+    conn.properties = merged.properties;
+    if let Some(location) = merged.location {
+        conn.location = location;
+    }
+    conn.provisioning_state = "Accepted".to_owned();
+    conn.active_operation = Some(operation.id.clone());
+    let reply = Reply::json(202, &conn.resource()).with_header(
+        "x-ms-ratelimit-remaining-subscription-resource-requests",
+        "199",
+    );
+    let reply = with_status_urls(reply, &operation.urls, &state.origin);
+    with_retry_after(reply, state.settings.poll_retry_after)
+}
+
+/// The 400 message for a patch that points a connection at another source
+/// (ids compare case-insensitively, as ARM's do).
+fn check_same_source(conn: &StoredConnection, changes: &Map<String, Value>) -> Result<(), String> {
+    for property in FIXED_SOURCE_PROPERTIES {
+        let (Some(new), Some(old)) = (
+            changes.get(property).and_then(Value::as_str),
+            conn.properties.get(property).and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if !new.eq_ignore_ascii_case(old) {
+            return Err(format!(
+                "[BadRequest] The property '{property}' of data connection '{}' cannot be changed from '{old}' to '{new}': a data connection cannot be moved to another source. Delete it and create a new one instead.",
+                conn.name
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `DELETE` of a connection: 202 and a delete operation, or 204 when there
 /// is nothing to delete.
 pub(super) fn delete(state: &mut State, db: &Database, name: &str) -> Reply {
@@ -189,7 +385,15 @@ pub(super) fn delete(state: &mut State, db: &Database, name: &str) -> Reply {
     if let Some(op) = &conn.active_operation {
         return operation_in_progress(db, conn, op);
     }
-    let operation = start_operation(state, db, &key, Action::Delete, "DmServiceDataObtainerDrop");
+    let ending = Ending::decided_or_queued(state, None);
+    let operation = start_operation(
+        state,
+        db,
+        &key,
+        Action::Delete,
+        "DmServiceDataObtainerDrop",
+        ending,
+    );
     if let Some(conn) = state.connections.get_mut(&key) {
         conn.provisioning_state = "Deleting".to_owned();
         conn.active_operation = Some(operation.id.clone());
@@ -242,8 +446,32 @@ pub(super) fn check_name(state: &State, db: &Database, body: &str) -> Reply {
     Reply::json(200, &answer)
 }
 
-/// `POST .../dataConnectionValidation`: the body's problems, as a list, with 200.
-pub(super) fn validate_connection(db: &Database, body: &str) -> Reply {
+/// `POST .../dataConnectionValidation`, a long-running operation as the
+/// live service runs it (api-version 2025-02-14, and the recordings):
+///
+/// 1. The body is `{"dataConnectionName": name, "properties": {"kind",
+///    "location"?, "properties": {...}}}`. A body that is not JSON, or has
+///    no `properties`, is refused at once (400); nothing else is.
+/// 2. The answer is 202 with an empty body and the `Location` and
+///    `Azure-AsyncOperation` URLs of a new operation (and `Retry-After`
+///    when the settings ask for one).
+/// 3. While it runs, `Azure-AsyncOperation` answers 200 with `status`
+///    `Running` or `InProgress`, `Location` 202 with both URLs again.
+/// 4. Once done, `Azure-AsyncOperation` answers 200 with `status`
+///    `Succeeded` and the result as `properties`; `Location` answers 200
+///    with the result itself: `{"value": [{"errorMessage": "..."}, ...]}`,
+///    an empty `value` meaning the connection would be accepted. Problems
+///    are findings of a succeeded operation, never an HTTP error.
+///
+/// The findings, decided when the request arrives: every problem a PUT of
+/// the connection would be refused for (schema, location), the live
+/// service's `event hub resource id and consumer group tuple provided are
+/// already used` when another connection of the cluster reads the same
+/// hub with the same consumer group (the connection named
+/// `dataConnectionName` in this database is not compared with itself),
+/// then those of
+/// [`Emulator::set_validation_findings`](crate::Emulator::set_validation_findings).
+pub(super) fn validate_connection(state: &mut State, db: &Database, body: &str) -> Reply {
     let body = match parse_json(body) {
         Ok(body) => body,
         Err(reply) => return reply,
@@ -255,13 +483,39 @@ pub(super) fn validate_connection(db: &Database, body: &str) -> Reply {
             "[BadRequest] The property 'properties' is missing.",
         );
     };
-    let errors = match validate(connection) {
-        Ok(body) => check_location(db, &body).err().into_iter().collect(),
+    let name = body
+        .get("dataConnectionName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let key = db.key(name);
+    let mut findings: Vec<String> = match validate(connection) {
+        Ok(proposed) => {
+            let tuple = proposed.schema.consumer_tuple(&proposed.properties);
+            check_location(db, &proposed)
+                .err()
+                .into_iter()
+                .chain(
+                    tuple
+                        .filter(|t| tuple_in_use(state, db, &key, t))
+                        .map(|_| TUPLE_IN_USE.to_owned()),
+                )
+                .collect()
+        }
         Err(errors) => errors,
     };
-    let value: Vec<Value> = errors
-        .into_iter()
-        .map(|e| json!({"errorMessage": e}))
-        .collect();
-    Reply::json(200, &json!({"value": value}))
+    findings.extend(state.settings.validation_findings.iter().cloned());
+    let ending = Ending {
+        failure: None,
+        findings,
+    };
+    let operation = start_operation(
+        state,
+        db,
+        &key,
+        Action::Validate,
+        VALIDATION_OPERATION_KIND,
+        ending,
+    );
+    let reply = with_status_urls(Reply::empty(202), &operation.urls, &state.origin);
+    with_retry_after(reply, state.settings.poll_retry_after)
 }

@@ -33,7 +33,7 @@ use crate::token::Claims;
 
 use authorise::{authenticate, authorise};
 use cross_tenant::{auxiliary_tokens, check_linked_scopes, BodyShape};
-use data_connections::{check_name, delete, get, list, put, validate_connection};
+use data_connections::{check_name, delete, get, list, patch, put, validate_connection};
 use injected_faults::fault_outcome;
 use operations::operation_result;
 use replies::decorate;
@@ -138,6 +138,10 @@ fn serve_caller(state: &mut State, req: &RecordedRequest, claims: &Claims) -> Re
                     Ok(()) => put(state, &db, name, &req.body),
                     Err(reply) => reply,
                 },
+                "PATCH" => match linked(state, BodyShape::Connection) {
+                    Ok(()) => patch(state, &db, name, &req.body),
+                    Err(reply) => reply,
+                },
                 // A delete touches only the connection, never its source.
                 "DELETE" => delete(state, &db, name),
                 _ => get(state, &db, name),
@@ -148,7 +152,7 @@ fn serve_caller(state: &mut State, req: &RecordedRequest, claims: &Claims) -> Re
         }
         Route::DataConnectionValidation(d) => with_database(state, d, |state, db| {
             match linked(state, BodyShape::Validation) {
-                Ok(()) => validate_connection(&db, &req.body),
+                Ok(()) => validate_connection(state, &db, &req.body),
                 Err(reply) => reply,
             }
         }),

@@ -1,13 +1,16 @@
-//! Long-running operations as ARM handles them: starting one for a write,
-//! and answering its status URLs (`Azure-AsyncOperation` with the status
-//! body, `Location` with 202 until done, then the outcome).
+//! Long-running operations as ARM handles them: starting one for a write or
+//! a validation, and answering its status URLs (`Azure-AsyncOperation` with
+//! the status body, `Location` with 202 until done, then the outcome: the
+//! resource, nothing for a delete, the findings for a validation).
 
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::arm::replies::{unauthorized, with_retry_after, with_status_urls};
 use crate::arm::resources::Database;
 use crate::http::Reply;
-use crate::operation::{Action, ConnectionKey, Operation, StatusUrlKind, StatusUrls};
+use crate::operation::{
+    Action, ConnectionKey, Operation, OperationError, StatusUrlKind, StatusUrls,
+};
 use crate::state::State;
 use crate::text::new_guid;
 use crate::world::region_name;
@@ -18,14 +21,35 @@ pub(super) struct Started {
     pub urls: StatusUrls,
 }
 
+/// How a just-started operation ends.
+pub(super) struct Ending {
+    /// The error it fails with, or `None` to succeed.
+    pub failure: Option<OperationError>,
+    /// A validation's findings (empty for other actions).
+    pub findings: Vec<String>,
+}
+
+impl Ending {
+    /// The failure the handler decided, else the one queued by
+    /// [`Emulator::fail_next_operation`](crate::Emulator::fail_next_operation),
+    /// which stays queued when the handler decided one.
+    pub(super) fn decided_or_queued(state: &mut State, decided: Option<OperationError>) -> Ending {
+        Ending {
+            failure: decided.or_else(|| state.settings.fail_next_operation.take()),
+            findings: Vec::new(),
+        }
+    }
+}
+
 /// Starts an operation on the connection `key` of `db`, decided now: how
-/// long it runs comes from the settings, and so does a queued failure.
+/// long it runs comes from the settings, how it ends from `ending`.
 pub(super) fn start_operation(
     state: &mut State,
     db: &Database,
     key: &ConnectionKey,
     action: Action,
     operation_kind: &'static str,
+    ending: Ending,
 ) -> Started {
     let id = new_guid();
     let start = SystemTime::now();
@@ -50,10 +74,11 @@ pub(super) fn start_operation(
         start,
         deadline: Instant::now() + duration,
         duration,
-        failure: state.settings.fail_next_operation.take(),
+        failure: ending.failure,
         settled: false,
         polls: 0,
         urls: urls.clone(),
+        findings: ending.findings,
     };
     state.operations.insert(id.clone(), operation);
     Started { id, urls }
@@ -101,6 +126,7 @@ pub(super) fn operation_result(
         StatusUrlKind::Location => match (&op.failure, op.action) {
             (Some(error), _) => Reply::arm_error(400, &error.code, error.message.clone()),
             (None, Action::Delete) => Reply::empty(200),
+            (None, Action::Validate) => Reply::json(200, &op.validation_result()),
             (None, Action::Create | Action::Update) => match state.connections.get(&op.target) {
                 Some(conn) => Reply::json(200, &conn.resource()),
                 None => Reply::empty(200),

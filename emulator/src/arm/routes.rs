@@ -170,7 +170,7 @@ impl Route {
 
     fn allows(&self, method: &str) -> bool {
         match self {
-            Route::DataConnection(..) => matches!(method, "GET" | "PUT" | "DELETE"),
+            Route::DataConnection(..) => matches!(method, "GET" | "PUT" | "PATCH" | "DELETE"),
             Route::CheckNameAvailability(_) | Route::DataConnectionValidation(_) => {
                 method == "POST"
             }
@@ -194,7 +194,7 @@ impl Route {
             (Route::DataConnectionValidation(_), _) => {
                 "Microsoft.Kusto/clusters/databases/dataConnectionValidation/action"
             }
-            (_, "PUT") => "Microsoft.Kusto/clusters/databases/dataConnections/write",
+            (_, "PUT" | "PATCH") => "Microsoft.Kusto/clusters/databases/dataConnections/write",
             (_, "DELETE") => "Microsoft.Kusto/clusters/databases/dataConnections/delete",
             _ => "Microsoft.Kusto/clusters/databases/dataConnections/read",
         };
@@ -477,6 +477,20 @@ mod tests {
         ] {
             assert_eq!(Route::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_patch_is_a_write_of_a_connection() {
+        let connection = Route::DataConnection(db(), "n".to_owned());
+        for method in ["GET", "PUT", "PATCH", "DELETE"] {
+            assert!(connection.allows(method), "{method}");
+        }
+        assert!(!connection.allows("POST"));
+        assert!(!Route::DataConnections(db()).allows("PATCH"));
+        assert_eq!(
+            connection.action("PATCH"),
+            "Microsoft.Kusto/clusters/databases/dataConnections/write"
+        );
     }
 
     #[test]

@@ -252,6 +252,42 @@ impl Arm<'_> {
         }
         panic!("operation did not finish")
     }
+
+    /// GETs a `Location` status URL until it stops answering 202, and
+    /// returns that answer: the operation's outcome.
+    pub fn poll_location(&mut self, url: &str) -> Response {
+        for _ in 0..100 {
+            let r = self.call("GET", url, "");
+            if r.status != 202 {
+                return r;
+            }
+            assert!(r.header("location").is_some(), "202 without Location");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("operation did not finish")
+    }
+
+    /// Runs a `dataConnectionValidation` of `body` in the demo database the
+    /// way a client must (202, then its `Location` URL), and returns the
+    /// result's error messages.
+    pub fn validate(&mut self, body: &Value) -> Vec<String> {
+        let url = format!(
+            "{}/dataConnectionValidation?api-version={}",
+            base(),
+            adxconn_emulator::API_VERSION
+        );
+        let accepted = self.call("POST", &url, &body.to_string());
+        assert_eq!(accepted.status, 202, "{}", accepted.body);
+        let location = accepted.header("location").unwrap_or_default().to_owned();
+        let result = self.poll_location(&location);
+        assert_eq!(result.status, 200, "{}", result.body);
+        result.json()["value"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no value: {}", result.body))
+            .iter()
+            .map(|f| f["errorMessage"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
 }
 
 pub fn start() -> Emulator {
