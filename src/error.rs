@@ -85,6 +85,9 @@ pub enum Error {
         kind: String,
         changes: Vec<String>,
     },
+    /// The database says the name cannot be used now (though no connection was read under it).
+    #[error("the name `{name}` is not available in this database: {reason}")]
+    NameTaken { name: String, reason: String },
     /// Another connection of the cluster already reads this source with this consumer group.
     #[error("`{other}` already reads `{source_id}` with consumer group `{consumer_group}`; the service refuses a second connection with the same source and consumer group")]
     SourceInUse {
@@ -137,7 +140,9 @@ impl Error {
             Error::Arm(error) => arm_exit_status(error),
             Error::NotFound(_) => ExitStatus::NotFound,
             Error::Stale { .. } => ExitStatus::Stale,
-            Error::Differs { .. } | Error::SourceInUse { .. } => ExitStatus::Exists,
+            Error::Differs { .. } | Error::SourceInUse { .. } | Error::NameTaken { .. } => {
+                ExitStatus::Exists
+            }
             Error::PruneStopped {
                 stop: Stop::Interrupted,
                 ..
@@ -180,6 +185,9 @@ impl Error {
             Error::Differs { kind, .. } => Some(format!(
                 "to change only these, use `adxconn update {kind}` with the flags to change; to replace the connection whole, add --replace"
             )),
+            Error::NameTaken { .. } => Some(
+                "a connection of that name may still be being deleted: wait for it (`adxconn wait … --deleted`) or choose another name".into(),
+            ),
             Error::SourceInUse { .. } => Some(
                 "give this connection its own consumer group (--consumer-group), created on the Event Hub first".into(),
             ),

@@ -35,6 +35,7 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
     }
     // `--replace` is ARM's blind create-or-replace: no read before it.
     if !write.replace {
+        super::preflight::name_is_free(&client, &spec.target).await?;
         super::preflight::source_is_free(context, &client, &spec.target, &spec.body(None)).await?;
     }
     let location = match &spec.location {

@@ -6,7 +6,7 @@ use crate::arm::ArmClient;
 use crate::error::Error;
 use crate::fleet::{self, Filters, Scope};
 use crate::target::ConnectionRef;
-use crate::wire::DataConnection;
+use crate::wire::{CheckNameRequest, CheckNameResult, DataConnection};
 
 use super::Context;
 
@@ -72,4 +72,28 @@ pub async fn source_is_free(
         }),
         None => Ok(()),
     }
+}
+
+/// The name is free (a connection that was just read as absent may still hold it, e.g. while
+/// its deletion finishes): `checkNameAvailability` of the database.
+pub async fn name_is_free(client: &ArmClient, target: &ConnectionRef) -> Result<(), Error> {
+    let mut path = target.database.path();
+    path.push("checkNameAvailability");
+    let url = client.url(&path)?;
+    let answer: CheckNameResult = match client
+        .post(&url, &CheckNameRequest::data_connection(&target.name))
+        .await
+    {
+        Ok(response) => response.decode("the name check")?,
+        Err(error) if error.is_stop() => return Err(error.into()),
+        // The PUT that follows says what is wrong with the database or the request.
+        Err(_) => return Ok(()),
+    };
+    if answer.name_available == Some(false) {
+        return Err(Error::NameTaken {
+            name: target.name.clone(),
+            reason: answer.message.unwrap_or_default(),
+        });
+    }
+    Ok(())
 }

@@ -335,3 +335,25 @@ fn a_source_and_consumer_group_already_used_in_the_cluster_is_refused_before_any
         .collect();
     env.run(&own).expect(0);
 }
+
+#[test]
+fn a_name_the_database_still_holds_is_refused_before_any_write() {
+    use adxconn_emulator::{Fault, FaultRule};
+    let env = TestEnv::new();
+    // No connection reads as `held`, but the database does not give the name out (as while a
+    // deletion finishes).
+    env.emulator.inject(
+        FaultRule::new(Fault::Reply {
+            status: 200,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: r#"{"name":"held","nameAvailable":false,"reason":"AlreadyExists","message":"Name 'held' is already taken. Please specify a different name."}"#.into(),
+        })
+        .method("POST")
+        .path_ends_with("/checkNameAvailability")
+        .always(),
+    );
+    let run = env.run(&create_eventhub("held", &[]));
+    run.expect(8);
+    assert!(run.stderr.contains("is already taken"), "{}", run.stderr);
+    assert_eq!(env.count("PUT", "/dataConnections/held"), 0);
+}
