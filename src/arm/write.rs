@@ -170,7 +170,7 @@ pub fn differences(resource: &DataConnection, body: &DataConnection) -> Vec<Chan
 }
 
 /// A value as the change list shows it: strings bare, unset as `(unset)`.
-fn shown(value: Option<&Value>) -> String {
+pub fn shown(value: Option<&Value>) -> String {
     match value {
         None | Some(Value::Null) => "(unset)".into(),
         Some(Value::String(text)) if text.is_empty() => "(unset)".into(),
@@ -179,7 +179,8 @@ fn shown(value: Option<&Value>) -> String {
     }
 }
 
-fn equal(held: &Value, sent: &Value) -> bool {
+/// Whether a property held equals one sent, as ARM compares them (strings ignoring case).
+pub fn equal(held: &Value, sent: &Value) -> bool {
     match (held, sent) {
         (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
         (Value::Array(a), Value::Array(b)) => {

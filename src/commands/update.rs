@@ -108,13 +108,16 @@ pub async fn run(context: &Context, command: &UpdateCommand) -> Result<(), Error
             )
             .into());
         }
-        let unchanged = held.get(*key).is_some_and(|held| same_value(held, value));
+        let unchanged = held.get(*key).is_some_and(|held| write::equal(held, value));
         if !unchanged {
-            changed.push(format!(
-                "{key}: {} → {}",
-                shown(held.get(*key)),
-                shown(Some(value))
-            ));
+            changed.push(
+                write::Change {
+                    property: (*key).to_string(),
+                    held: write::shown(held.get(*key)),
+                    asked: write::shown(Some(value)),
+                }
+                .to_string(),
+            );
         }
         properties.insert((*key).to_string(), value.clone());
     }
@@ -191,23 +194,4 @@ pub async fn run(context: &Context, command: &UpdateCommand) -> Result<(), Error
         crate::duration::display(started.elapsed())
     ));
     context.printer.connection(&ConnectionView::new(resource))
-}
-
-fn same_value(held: &Value, asked: &Value) -> bool {
-    match (held, asked) {
-        (Value::String(a), Value::String(b)) => a.eq_ignore_ascii_case(b),
-        (Value::Array(a), Value::Array(b)) => {
-            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same_value(x, y))
-        }
-        _ => held == asked,
-    }
-}
-
-fn shown(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => "(unset)".into(),
-        Some(Value::String(text)) if text.is_empty() => "(unset)".into(),
-        Some(Value::String(text)) => text.clone(),
-        Some(other) => other.to_string(),
-    }
 }
