@@ -91,4 +91,40 @@ fn main() {
         "a client polling every {} s first sees a 4 s operation finished after {fixed:.0} s (+ its own overhead)",
         FIXED_POLL.as_secs()
     );
+
+    // How long after its operation ends a create returns, for the lengths live operations
+    // take (1.4–6 s mostly, a few 25–40 s), and how many polls that costs.
+    println!("\n| operation | create returns after (median of {RUNS}) | overshoot | polls | every 30 s |");
+    println!("|---|---|---|---|---|");
+    for seconds in [1, 2, 3, 4, 5, 6, 8, 10, 30] {
+        let length = Duration::from_secs(seconds);
+        let mut samples = Vec::new();
+        let mut polls = 0;
+        for run in 0..RUNS {
+            emulator.set_operation_duration(length);
+            let name = format!("over-{seconds}-{run}");
+            let target = [&db[..], &["-n", &name][..]].concat();
+            let before = emulator.operation_polls();
+            samples.push(adxconn(
+                &emulator,
+                &[
+                    &["create", "eventhub"][..],
+                    &target,
+                    &["--eventhub-id", &hub],
+                ]
+                .concat(),
+            ));
+            polls += emulator.operation_polls() - before;
+            emulator.set_operation_duration(Duration::from_millis(100));
+            adxconn(&emulator, &[&["delete", "--yes"][..], &target].concat());
+        }
+        samples.sort();
+        let median = samples[samples.len() / 2].as_secs_f64();
+        let fixed = FIXED_POLL.as_secs_f64() * (seconds as f64 / FIXED_POLL.as_secs_f64()).ceil();
+        println!(
+            "| {seconds} s | {median:.2} s | {:.2} s | {:.1} | {fixed:.0} s |",
+            median - seconds as f64,
+            polls as f64 / RUNS as f64
+        );
+    }
 }

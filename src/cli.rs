@@ -38,7 +38,12 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Trace every HTTP request and response on stderr (secrets and tokens redacted).
-    #[arg(help_heading = "Global options", long, global = true)]
+    #[arg(
+        help_heading = "Global options",
+        long,
+        global = true,
+        hide_short_help = true
+    )]
     pub debug: bool,
 
     /// The Azure cloud: sets the ARM endpoint and the Entra ID authority host.
@@ -47,7 +52,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_enum,
-        default_value_t
+        default_value_t,
+        hide_short_help = true
     )]
     pub cloud: Cloud,
 
@@ -56,6 +62,7 @@ pub struct GlobalArgs {
         help_heading = "Global options",
         long,
         global = true,
+        hide_short_help = true,
         env = "ADXCONN_ARM_ENDPOINT",
         value_name = "URL"
     )]
@@ -66,6 +73,7 @@ pub struct GlobalArgs {
         help_heading = "Global options",
         long,
         global = true,
+        hide_short_help = true,
         env = "AZURE_AUTHORITY_HOST",
         value_name = "URL"
     )]
@@ -75,6 +83,7 @@ pub struct GlobalArgs {
     /// certificate, workload, managed-identity, cli (see `adxconn auth`).
     #[arg(
         help_heading = "Authentication",
+        hide_short_help = true,
         long,
         global = true,
         value_enum,
@@ -87,6 +96,7 @@ pub struct GlobalArgs {
     /// else the system-assigned identity).
     #[arg(
         help_heading = "Authentication",
+        hide_short_help = true,
         long,
         global = true,
         value_name = "CLIENT_ID"
@@ -96,6 +106,7 @@ pub struct GlobalArgs {
     /// Tenant of the service principal.
     #[arg(
         help_heading = "Authentication",
+        hide_short_help = true,
         long,
         global = true,
         env = "AZURE_TENANT_ID",
@@ -106,6 +117,7 @@ pub struct GlobalArgs {
     /// Application (client) id of the service principal.
     #[arg(
         help_heading = "Authentication",
+        hide_short_help = true,
         long,
         global = true,
         env = "AZURE_CLIENT_ID",
@@ -116,6 +128,7 @@ pub struct GlobalArgs {
     /// Read the client secret from this file (`-` for stdin) instead of `AZURE_CLIENT_SECRET`.
     #[arg(
         help_heading = "Authentication",
+        hide_short_help = true,
         long,
         global = true,
         value_name = "PATH"
@@ -126,6 +139,7 @@ pub struct GlobalArgs {
     /// signs in there too, and its token goes in `x-ms-authorization-auxiliary`. Repeatable.
     #[arg(
         help_heading = "Authentication",
+        hide_short_help = true,
         long = "aux-tenant",
         global = true,
         env = "ADXCONN_AUX_TENANTS",
@@ -138,6 +152,7 @@ pub struct GlobalArgs {
     /// most 3 auxiliary tokens in all.
     #[arg(
         help_heading = "Authentication",
+        hide_short_help = true,
         long = "aux-token-file",
         global = true,
         value_name = "PATH"
@@ -201,40 +216,55 @@ pub enum Command {
     #[command(subcommand)]
     Create(CreateCommand),
     /// Show one data connection.
+    #[command(after_help = help::SHOW)]
     Show(ShowArgs),
     /// List the data connections of a database, a cluster, a resource group or subscriptions.
+    #[command(after_help = help::LIST)]
     List(ListArgs),
     /// Delete a data connection and wait until it is gone.
+    #[command(after_help = help::DELETE)]
     Delete(DeleteArgs),
     /// Change some properties of a data connection in place (PATCH); the rest stays as it is.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::UPDATE)]
     Update(UpdateCommand),
     /// Ask Azure whether a data connection would work, without creating it (the flags of
     /// `create`); exit 1 listing the problems when it would not.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = help::VALIDATE)]
     Validate(CreateCommand),
     /// Check every data connection of a scope: its state, and whether its sources still exist
     /// and can be read (exit 6 when any is stale).
+    #[command(after_help = help::AUDIT)]
     Audit(AuditArgs),
     /// Delete the stale data connections `audit` finds (a plan only, unless `--yes`).
+    #[command(after_help = help::PRUNE)]
     Prune(PruneArgs),
     /// Wait for an operation (the URL `--no-wait`, a timeout or Ctrl-C printed), or until a
     /// data connection's provisioning settles.
+    #[command(after_help = help::WAIT)]
     Wait(WaitArgsCommand),
     /// Sign in and show who adxconn is signed in as, how it chose, and until when (never the
     /// token).
+    #[command(after_help = help::AUTH)]
     Auth(AuthArgs),
+    /// Print a shell completion script (e.g. `adxconn completions bash > ~/.local/share/bash-completion/completions/adxconn`).
+    Completions(CompletionsArgs),
+    /// Write the man pages (adxconn.1 and one per command) into a directory.
+    Man(ManArgs),
 }
 
 #[derive(Debug, Subcommand)]
 pub enum CreateCommand {
     /// Ingest from an IoT Hub (its built-in Event Hub endpoint).
+    #[command(after_help = help::CREATE_IOTHUB)]
     Iothub(CreateIotHubArgs),
     /// Ingest from an Event Hub.
+    #[command(after_help = help::CREATE_EVENTHUB)]
     Eventhub(CreateEventHubArgs),
     /// Ingest blobs announced by Event Grid (storage account → Event Grid → Event Hub).
+    #[command(after_help = help::CREATE_EVENTGRID)]
     Eventgrid(CreateEventGridArgs),
     /// Ingest a Cosmos DB container's change feed (read with a managed identity).
+    #[command(after_help = help::CREATE_COSMOSDB)]
     Cosmosdb(CreateCosmosDbArgs),
 }
 
@@ -463,6 +493,20 @@ locate_args!(
 
 #[derive(Debug, Args)]
 pub struct AuthArgs {}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Where to write the pages (created if missing), e.g. `~/.local/share/man/man1`.
+    #[arg(long, value_name = "DIR")]
+    pub dir: std::path::PathBuf,
+}
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
@@ -883,6 +927,134 @@ pub struct CreateCosmosDbArgs {
     pub location: Option<String>,
     #[command(flatten)]
     pub write: WriteArgs,
+}
+
+/// Examples and exit codes at the end of each command's `--help`.
+mod help {
+    macro_rules! text {
+        ($($line:expr),* $(,)?) => { concat!($($line, "\n"),*) };
+    }
+
+    pub const CREATE_IOTHUB: &str = text!(
+        "Examples:",
+        "  adxconn create iothub -g rg --cluster adx --database db -n devices \\",
+        "      --iothub-id /subscriptions/…/providers/Microsoft.Devices/IotHubs/hub --shared-access-policy registryRead",
+        "  adxconn create iothub … --table Telemetry --data-format json --validate",
+        "",
+        "Exit codes: 0 created (or already as asked), 1 Azure refused or the operation failed,",
+        "2 invalid input, 3 sign-in or permission, 4 timed out, 5 not found, 7 unreachable,",
+        "8 exists and differs / source and consumer group in use, 130 interrupted",
+    );
+    pub const CREATE_EVENTHUB: &str = text!(
+        "Examples:",
+        "  adxconn create eventhub -g rg --cluster adx --database db -n clicks \\",
+        "      --eventhub-id /subscriptions/…/providers/Microsoft.EventHub/namespaces/ns/eventhubs/clicks",
+        "  adxconn create eventhub … --managed-identity system --identity-only",
+        "  adxconn create eventhub … --aux-tenant <source tenant>     (a source in another tenant)",
+        "",
+        "Exit codes: 0 created (or already as asked), 1 Azure refused or the operation failed,",
+        "2 invalid input, 3 sign-in or permission, 4 timed out, 5 not found, 7 unreachable,",
+        "8 exists and differs / source and consumer group in use, 130 interrupted",
+    );
+    pub const CREATE_EVENTGRID: &str = text!(
+        "Examples:",
+        "  adxconn create eventgrid -g rg --cluster adx --database db -n blobs \\",
+        "      --storage-account-id /subscriptions/…/storageAccounts/st --eventhub-id /subscriptions/…/eventhubs/blobs",
+        "  adxconn create eventgrid … --blob-event-type created --ignore-first-record",
+        "",
+        "Exit codes: 0 created (or already as asked), 1 Azure refused or the operation failed,",
+        "2 invalid input, 3 sign-in or permission, 4 timed out, 5 not found, 7 unreachable,",
+        "8 exists and differs / source and consumer group in use, 130 interrupted",
+    );
+    pub const CREATE_COSMOSDB: &str = text!(
+        "Examples:",
+        "  adxconn create cosmosdb -g rg --cluster adx --database db -n orders \\",
+        "      --cosmosdb-account-id /subscriptions/…/databaseAccounts/acct --cosmosdb-database shop \\",
+        "      --cosmosdb-container orders --managed-identity system --table Orders",
+        "",
+        "Exit codes: 0 created (or already as asked), 1 Azure refused or the operation failed,",
+        "2 invalid input, 3 sign-in or permission, 4 timed out, 5 not found, 7 unreachable,",
+        "8 exists and differs, 130 interrupted",
+    );
+    pub const SHOW: &str = text!(
+        "Examples:",
+        "  adxconn show -g rg --cluster adx --database db -n clicks",
+        "  adxconn show --id /subscriptions/…/dataConnections/clicks -o json",
+        "",
+        "Exit codes: 0 shown, 2 invalid input, 3 sign-in or permission, 5 not found, 7 unreachable",
+    );
+    pub const LIST: &str = text!(
+        "Examples:",
+        "  adxconn list -g rg --cluster adx --database db",
+        "  adxconn list -g rg --kind eventhub -o json          (every cluster of the group)",
+        "  adxconn list --cross-tenant-only                     (the whole subscription)",
+        "",
+        "Exit codes: 0 listed, 1 part of the scope could not be read (named), 2 invalid input,",
+        "3 sign-in or permission, 5 not found, 7 unreachable",
+    );
+    pub const DELETE: &str = text!(
+        "Examples:",
+        "  adxconn delete -g rg --cluster adx --database db -n clicks --yes",
+        "  adxconn delete --id /subscriptions/…/dataConnections/clicks --yes --no-wait",
+        "",
+        "Exit codes: 0 deleted, already absent, or declined at the prompt; 1 Azure refused or the",
+        "operation failed; 2 invalid input (or no --yes off a terminal); 3 sign-in or permission;",
+        "4 timed out; 5 database, cluster or group not found; 7 unreachable; 130 interrupted",
+    );
+    pub const UPDATE: &str = text!(
+        "Examples:",
+        "  adxconn update eventhub -g rg --cluster adx --database db -n clicks --consumer-group adx2",
+        "  adxconn update cosmosdb … -n orders --table Orders2 --mapping OrdersMapping",
+        "",
+        "Exit codes: 0 updated, 1 Azure refused or the operation failed, 2 invalid input (nothing to",
+        "change, another kind, a source change), 3 sign-in or permission, 4 timed out, 5 not found,",
+        "7 unreachable, 8 source and consumer group in use, 130 interrupted",
+    );
+    pub const VALIDATE: &str = text!(
+        "Examples:",
+        "  adxconn validate eventhub -g rg --cluster adx --database db -n clicks --eventhub-id …",
+        "  adxconn validate iothub … -o json",
+        "",
+        "Exit codes: 0 no problem found, 1 problems found (listed), 2 invalid input,",
+        "3 sign-in or permission, 5 not found, 7 unreachable",
+    );
+    pub const AUDIT: &str = text!(
+        "Examples:",
+        "  adxconn audit                                         (every cluster of AZURE_SUBSCRIPTION_ID)",
+        "  adxconn audit -g rg --aux-tenant <partner tenant> -o json",
+        "",
+        "Exit codes: 0 every connection ok or cross-tenant, 6 some are stale (failed, source-missing,",
+        "access-denied), 1 some unknown or part of the scope unreadable, 2 invalid input,",
+        "3 sign-in or permission, 5 not found, 7 unreachable",
+    );
+    pub const PRUNE: &str = text!(
+        "Examples:",
+        "  adxconn prune -g rg                                   (the plan; nothing deleted)",
+        "  adxconn prune -g rg --yes -o json",
+        "  adxconn prune --status cross-tenant --cross-tenant-only --yes",
+        "",
+        "Exit codes: 0 planned or all deleted, 1 some deletes failed (each named), 2 invalid input,",
+        "3 sign-in or permission, 4 timed out, 5 not found, 7 unreachable, 130 interrupted",
+    );
+    pub const WAIT: &str = text!(
+        "Examples:",
+        "  adxconn wait --operation 'https://management.azure.com/…/operationResults/…'",
+        "  adxconn wait -g rg --cluster adx --database db -n clicks --deleted",
+        "",
+        "Exit codes: 0 done, 1 the operation failed, 2 invalid input, 3 sign-in or permission,",
+        "4 timed out, 5 not found, 7 unreachable, 130 interrupted",
+    );
+    pub const AUTH: &str = text!(
+        "Examples:",
+        "  adxconn auth",
+        "  adxconn auth --auth cli --aux-tenant <other tenant> -o json",
+        "",
+        "Environment: ADXCONN_ACCESS_TOKEN, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,",
+        "AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_CERTIFICATE_PASSWORD, AZURE_FEDERATED_TOKEN_FILE,",
+        "ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, IDENTITY_ENDPOINT/IDENTITY_HEADER, ADXCONN_AUTH",
+        "",
+        "Exit codes: 0 signed in, 2 invalid input, 3 no credential or sign-in refused, 7 unreachable",
+    );
 }
 
 /// The end of `adxconn --help`: examples and the exit codes (the README has the same table).

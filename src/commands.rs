@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod create;
 mod delete;
+mod docs;
 mod list;
 mod lro;
 mod missing;
@@ -117,6 +118,8 @@ pub async fn run(cli: Cli, environment: Environment) -> Result<(), Error> {
         Command::Prune(args) => prune::run(&context, &args).await,
         Command::Auth(_) => auth::run(&context).await,
         Command::Update(command) => update::run(&context, &command).await,
+        Command::Completions(args) => docs::completions(&context, args.shell),
+        Command::Man(args) => docs::man_pages(&context, &args.dir),
         Command::Wait(args) => wait::run(&context, &args).await,
     }
 }

@@ -102,6 +102,68 @@ fn prune_bad_status() {
     .stderr_eq(file!["snapshots/prune-bad-status.stderr.txt"]);
 }
 
+/// `--help` of the commands without a test of their own, each against its snapshot.
+#[test]
+fn every_other_command_help() {
+    for (args, snapshot) in [
+        (
+            &["create", "cosmosdb", "--help"][..],
+            file!["snapshots/create-cosmosdb.help.txt"],
+        ),
+        (
+            &["update", "--help"][..],
+            file!["snapshots/update.help.txt"],
+        ),
+        (
+            &["update", "eventhub", "--help"][..],
+            file!["snapshots/update-eventhub.help.txt"],
+        ),
+        (
+            &["validate", "--help"][..],
+            file!["snapshots/validate.help.txt"],
+        ),
+        (&["auth", "--help"][..], file!["snapshots/auth.help.txt"]),
+        (
+            &["completions", "--help"][..],
+            file!["snapshots/completions.help.txt"],
+        ),
+        (&["man", "--help"][..], file!["snapshots/man.help.txt"]),
+        (
+            &["create", "iothub", "-h"][..],
+            file!["snapshots/create-iothub.short-help.txt"],
+        ),
+    ] {
+        adxconn(args).assert().success().stdout_eq(snapshot);
+    }
+}
+
+#[test]
+fn completions_bash() {
+    adxconn(&["completions", "bash"])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/completions.bash"]);
+}
+
+#[test]
+fn man_pages_cover_every_command() {
+    let dir = std::env::temp_dir().join(format!("adxconn-man-{}", std::process::id()));
+    adxconn(&["man", "--dir", dir.to_str().unwrap()])
+        .assert()
+        .success();
+    for page in [
+        "adxconn",
+        "adxconn-create-cosmosdb",
+        "adxconn-prune",
+        "adxconn-auth",
+    ] {
+        let text = std::fs::read_to_string(dir.join(format!("{page}.1"))).unwrap();
+        assert!(text.contains(".SH NAME"), "{page}");
+        assert!(text.contains(&page.replace('-', " ")), "{page}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn delete_help() {
     adxconn(&["delete", "--help"])

@@ -20,8 +20,13 @@ use super::{missing, Context};
 pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
     let target = super::located(args.locate.connection())?;
     let timeout = args.wait.timeout.0;
-    if !args.yes {
-        confirm(&target)?;
+    if !args.yes && !confirm(&target)? {
+        // The user chose; nothing failed.
+        context.status.info(&format!(
+            "Not deleted: data connection `{}` stays",
+            target.name
+        ));
+        return Ok(());
     }
     let client = context.client(Some(timeout))?;
     let url = client.url(&target.path())?;
@@ -92,8 +97,8 @@ fn outcome(context: &Context, id: &str, result: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Asks on a terminal; refuses when nobody can answer.
-fn confirm(target: &ConnectionRef) -> Result<(), Error> {
+/// Asks on a terminal whether to delete; refuses when nobody can answer.
+fn confirm(target: &ConnectionRef) -> Result<bool, Error> {
     let stdin = std::io::stdin();
     if !stdin.is_terminal() {
         return Err(Error::NotConfirmed(format!(
@@ -114,11 +119,8 @@ fn confirm(target: &ConnectionRef) -> Result<(), Error> {
     let _ = stderr.flush();
     let mut answer = String::new();
     stdin.lock().read_line(&mut answer).map_err(Error::Output)?;
-    if matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        Ok(())
-    } else {
-        Err(Error::NotConfirmed(
-            "not deleted: the answer was not `yes`".into(),
-        ))
-    }
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
 }
