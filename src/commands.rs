@@ -134,6 +134,20 @@ fn spec_of(create: &CreateCommand) -> Result<(ConnectionSpec, &crate::cli::Write
     })
 }
 
+/// A connection as every command prints it: ARM's resource plus `crossTenant`, so `create`,
+/// `show`, `update` and `list` give one JSON shape.
+async fn viewed(
+    client: &ArmClient,
+    connection: crate::wire::Received<crate::wire::DataConnection>,
+    database: &crate::target::DatabaseRef,
+) -> Result<crate::output::ConnectionView, Error> {
+    let tenant = crate::tenancy::Tenancy::new(client)
+        .await
+        .source_tenant(&connection.value, &database.subscription)
+        .await?;
+    Ok(crate::output::ConnectionView::new(connection).with_source_tenant(tenant))
+}
+
 /// The connection a command names. clap has checked that `--id` or every part is there; a
 /// missing part here is a usage error all the same, never a panic.
 fn located(connection: Option<ConnectionRef>) -> Result<ConnectionRef, Error> {

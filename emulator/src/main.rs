@@ -14,8 +14,10 @@ use clap::Parser;
 /// connections, api-version 2025-02-14) and of the Entra ID token endpoint, over
 /// HTTPS on 127.0.0.1, seeded with a demo tenant, subscription and cluster.
 ///
-/// On start it prints shell `export` lines that point adxconn at it:
-///     eval "$(adxconn-emulator --port 8443 | grep ^export)"
+/// On start it prints shell `export` lines that point adxconn at it. It keeps
+/// running, so have it write them to a file and read that once it exists:
+///     adxconn-emulator --env-file /tmp/adx.env &
+///     while [ ! -s /tmp/adx.env ]; do sleep 0.2; done; set -a; . /tmp/adx.env; set +a
 #[derive(Debug, Parser)]
 #[command(name = "adxconn-emulator", verbatim_doc_comment)]
 struct Args {
@@ -25,9 +27,16 @@ struct Args {
     /// also write the variables as KEY=VALUE lines to PATH
     #[arg(long, value_name = "PATH")]
     env_file: Option<PathBuf>,
-    /// do not log requests to stderr
+    /// log every request to stderr (one line each)
     #[arg(long)]
+    log: bool,
+    /// do not log requests (the default; kept for scripts that pass it)
+    #[arg(long, hide = true)]
     quiet: bool,
+    /// how long each create, update and delete runs before it ends, e.g. `4s` (live
+    /// operations take 1.4–6 s) or `300ms`
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    operation_duration: Option<std::time::Duration>,
     /// answer lists (clusters, databases, data connections) N items a page, with nextLink
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     page_size: Option<u32>,
@@ -45,6 +54,23 @@ struct Args {
     /// present, deleted, forbidden or in the other tenant in turn
     #[arg(long, value_name = "CLUSTERS,DATABASES,CONNECTIONS", value_parser = parse_fleet)]
     fleet: Option<Fleet>,
+}
+
+/// `4s`, `300ms`, `1.5s` or plain seconds.
+fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let (number, unit) = match value.strip_suffix("ms") {
+        Some(number) => (number, 0.001),
+        None => (value.strip_suffix('s').unwrap_or(value), 1.0),
+    };
+    let seconds: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a duration such as 4s or 300ms, not '{value}'"))?;
+    if !(0.0..=3600.0).contains(&(seconds * unit)) {
+        return Err("a duration from 0 to 3600 s".into());
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds * unit))
 }
 
 /// `arm` (ARM's buckets) or `CAPACITY/PER_SEC`.
@@ -144,7 +170,10 @@ fn run(args: Args) -> Result<(), String> {
 
     if let Some(path) = &args.env_file {
         let content: String = env.iter().map(|(k, v)| format!("{k}={v}\n")).collect();
-        std::fs::write(path, content)
+        // Written aside and renamed: whoever waits for the file never reads half of it.
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, content)
+            .and_then(|()| std::fs::rename(&partial, path))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
     let mut banner: String = env
@@ -180,7 +209,10 @@ fn run(args: Args) -> Result<(), String> {
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     drop(stdout);
 
-    if !args.quiet {
+    if let Some(duration) = args.operation_duration {
+        emulator.set_operation_duration(duration);
+    }
+    if args.log && !args.quiet {
         emulator.on_request(|req| {
             let status = req
                 .status
@@ -245,6 +277,21 @@ mod tests {
             (None, 0, None)
         );
         assert!(defaults.fleet.is_none());
+        assert!(!defaults.log, "quiet unless asked");
+        assert_eq!(defaults.operation_duration, None);
+        let timed = parse(&["--log", "--operation-duration", "4s"]).unwrap();
+        assert!(timed.log);
+        assert_eq!(
+            timed.operation_duration,
+            Some(std::time::Duration::from_secs(4))
+        );
+        assert_eq!(
+            parse(&["--operation-duration=300ms"])
+                .unwrap()
+                .operation_duration,
+            Some(std::time::Duration::from_millis(300))
+        );
+        assert!(parse(&["--operation-duration", "soon"]).is_err());
         assert_eq!(parse(&["--port=1"]).unwrap().port, 1);
         for help in ["--help", "-h"] {
             assert_eq!(parse(&[help]).unwrap_err().kind(), ErrorKind::DisplayHelp);

@@ -14,7 +14,6 @@ use crate::arm::{to_json, ArmClient, ArmError};
 use crate::cli::{OutputFormat, WriteArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::Error;
-use crate::output::ConnectionView;
 use crate::target::DatabaseRef;
 use crate::wire::{Cluster, DataConnection, ProvisioningState, Received};
 
@@ -30,7 +29,7 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
     let url = client.url(&spec.target.path())?;
     if !write.replace {
         if let Some(existing) = existing(&client, &url, spec).await? {
-            return already_there(context, spec, existing);
+            return already_there(context, &client, spec, existing).await;
         }
     }
     // `--replace` is ARM's blind create-or-replace: no read before it.
@@ -122,7 +121,8 @@ pub async fn run(context: &Context, spec: &ConnectionSpec, write: &WriteArgs) ->
         spec.target.name,
         crate::duration::display(started.elapsed())
     ));
-    context.printer.connection(&ConnectionView::new(resource))
+    let view = super::viewed(&client, resource, &spec.target.database).await?;
+    context.printer.connection(&view)
 }
 
 /// `adxconn validate`: the service's findings, and exit 1 when there are any.
@@ -214,8 +214,9 @@ async fn existing(
 }
 
 /// An existing connection: as asked, nothing to do; otherwise say what a PUT would change.
-fn already_there(
+async fn already_there(
     context: &Context,
+    client: &ArmClient,
     spec: &ConnectionSpec,
     existing: Received<DataConnection>,
 ) -> Result<(), Error> {
@@ -232,7 +233,8 @@ fn already_there(
         spec.target.name,
         spec.target.database.display()
     ));
-    context.printer.connection(&ConnectionView::new(existing))
+    let view = super::viewed(client, existing, &spec.target.database).await?;
+    context.printer.connection(&view)
 }
 
 /// ARM's "you may not touch the linked source" answers, turned into an error that names each

@@ -2,8 +2,6 @@
 
 use crate::cli::ShowArgs;
 use crate::error::Error;
-use crate::output::ConnectionView;
-use crate::tenancy::Tenancy;
 use crate::wire::{DataConnection, Received};
 
 use super::{missing, Context};
@@ -19,11 +17,6 @@ pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
         }
         Err(error) => return Err(error.into()),
     };
-    let tenant = Tenancy::new(&client)
-        .await
-        .source_tenant(&connection.value, &target.database.subscription)
-        .await?;
-    context
-        .printer
-        .connection(&ConnectionView::new(connection).with_source_tenant(tenant))
+    let view = super::viewed(&client, connection, &target.database).await?;
+    context.printer.connection(&view)
 }

@@ -14,7 +14,6 @@ use crate::arm::write::{self, Written};
 use crate::cli::UpdateCommand;
 use crate::connection::ConnectionPatch;
 use crate::error::{Error, InputError};
-use crate::output::ConnectionView;
 use crate::wire::{DataConnection, ProvisioningState, Received};
 
 use super::lro::{self, Accepted, Followed};
@@ -193,5 +192,6 @@ pub async fn run(context: &Context, command: &UpdateCommand) -> Result<(), Error
         target.name,
         crate::duration::display(started.elapsed())
     ));
-    context.printer.connection(&ConnectionView::new(resource))
+    let view = super::viewed(&client, resource, &target.database).await?;
+    context.printer.connection(&view)
 }

@@ -25,6 +25,11 @@ fn an_identical_create_sends_no_write_a_different_one_names_the_changes_and_repl
     again.expect(0);
     assert!(again.stderr.contains("already exists"), "{}", again.stderr);
     assert_eq!(again.json()["properties"]["consumerGroup"], "adx");
+    assert_eq!(
+        again.json()["crossTenant"],
+        false,
+        "the shape `show` prints"
+    );
     assert_eq!(env.count("PUT", "/dataConnections/orders"), 1, "no write");
 
     // Fewer flags: the consumer group would go back to `$Default`. Nothing is sent.
@@ -105,6 +110,7 @@ fn update_patches_only_what_changes_and_keeps_the_rest() {
     ));
     run.expect(0);
     assert_eq!(run.json()["properties"]["consumerGroup"], "adx2");
+    assert_eq!(run.json()["crossTenant"], false, "the shape `show` prints");
     assert!(
         run.stderr.contains("consumerGroup: adx → adx2"),
         "{}",
