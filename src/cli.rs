@@ -417,7 +417,7 @@ macro_rules! locate_args {
                 long,
                 env = "AZURE_SUBSCRIPTION_ID",
                 value_name = "SUBSCRIPTION_ID",
-                required_unless_present_any = ["id", $($instead),*]
+                required_unless_present_any = ["id", "ids", $($instead),*]
             )]
             pub subscription: Option<Guid>,
             /// Resource group of the cluster.
@@ -425,24 +425,24 @@ macro_rules! locate_args {
                 long,
                 short = 'g',
                 value_name = "RESOURCE_GROUP",
-                required_unless_present_any = ["id", $($instead),*],
-                conflicts_with = "id"
+                required_unless_present_any = ["id", "ids", $($instead),*],
+                conflicts_with_all = ["id", "ids"]
             )]
             pub resource_group: Option<ResourceGroupName>,
             /// Name of the Kusto cluster.
             #[arg(
                 long,
                 value_name = "CLUSTER",
-                required_unless_present_any = ["id", $($instead),*],
-                conflicts_with = "id"
+                required_unless_present_any = ["id", "ids", $($instead),*],
+                conflicts_with_all = ["id", "ids"]
             )]
             pub cluster: Option<ClusterName>,
             /// Name of the database.
             #[arg(
                 long,
                 value_name = "DATABASE",
-                required_unless_present_any = ["id", $($instead),*],
-                conflicts_with = "id"
+                required_unless_present_any = ["id", "ids", $($instead),*],
+                conflicts_with_all = ["id", "ids"]
             )]
             pub database: Option<DatabaseName>,
             /// Name of the data connection.
@@ -450,13 +450,17 @@ macro_rules! locate_args {
                 long,
                 short = 'n',
                 value_name = "NAME",
-                required_unless_present_any = ["id", $($instead),*],
-                conflicts_with = "id"
+                required_unless_present_any = ["id", "ids", $($instead),*],
+                conflicts_with_all = ["id", "ids"]
             )]
             pub name: Option<ConnectionName>,
             /// Full ARM resource id of the data connection, instead of the parts.
-            #[arg(long, value_name = "DATA_CONNECTION_ID")]
+            #[arg(long, value_name = "DATA_CONNECTION_ID", conflicts_with = "ids")]
             pub id: Option<ConnectionRef>,
+            /// Several data connections by id; `-` reads them from stdin, one per line (e.g.
+            /// the `id`s of `adxconn list -o json`).
+            #[arg(long, value_name = "ID|-", num_args = 1..)]
+            pub ids: Vec<String>,
         }
 
         impl $name {

@@ -148,6 +148,50 @@ async fn viewed(
     Ok(crate::output::ConnectionView::new(connection).with_source_tenant(tenant))
 }
 
+/// The most ids `--ids` takes: a cleanup of a whole subscription, not an unbounded stream.
+const MAX_IDS: usize = 10_000;
+
+/// The connections `--ids` names (each line of stdin for `-`), checked before anything is sent.
+fn named_by_ids(ids: &[String]) -> Result<Vec<ConnectionRef>, Error> {
+    let mut texts = Vec::new();
+    for id in ids {
+        if id == "-" {
+            let bytes = crate::text::read_bounded(std::path::Path::new("-"), 4 * 1024 * 1024)
+                .map_err(|e| InputError::new("--ids", format!("cannot read stdin: {e}")))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| InputError::new("--ids", "stdin is not UTF-8 text"))?;
+            texts.extend(
+                text.lines()
+                    .map(|line| line.trim().trim_matches('"').to_string())
+                    .filter(|line| !line.is_empty()),
+            );
+        } else {
+            texts.push(id.clone());
+        }
+    }
+    if texts.is_empty() {
+        return Err(InputError::new("--ids", "no id was given").into());
+    }
+    if texts.len() > MAX_IDS {
+        return Err(InputError::new(
+            "--ids",
+            format!("{} ids were given; at most {MAX_IDS}", texts.len()),
+        )
+        .into());
+    }
+    texts
+        .iter()
+        .enumerate()
+        .map(|(n, text)| {
+            ConnectionRef::from_id(text).map_err(|problem| {
+                InputError::new("--ids", format!("id {} (`{}`): {problem}", n + 1, crate::text::shorten(text)))
+                    .hint("each id is a data connection's resource id, as `adxconn list -o json` prints it")
+                    .into()
+            })
+        })
+        .collect()
+}
+
 /// The connection a command names. clap has checked that `--id` or every part is there; a
 /// missing part here is a usage error all the same, never a panic.
 fn located(connection: Option<ConnectionRef>) -> Result<ConnectionRef, Error> {

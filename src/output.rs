@@ -11,7 +11,7 @@ use crate::audit::Audited;
 use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::prune::{Outcome, Pruned};
-use crate::target::DatabaseRef;
+use crate::target::{ConnectionRef, DatabaseRef};
 use crate::tenancy::SourceTenant;
 use crate::wire::{DataConnection, Received};
 
@@ -249,26 +249,76 @@ pub fn audited_json(audited: &Audited) -> Value {
     })
 }
 
-/// A pruned connection for scripts: its audit, plus `outcome` and, when it failed, `error`
-/// (`{code, message}`), when it is still going on, `operation` (its status URL, if known).
+/// A pruned connection for scripts: its audit, plus its outcome (see `outcome_json`).
 pub fn pruned_json(pruned: &Pruned) -> Value {
     let mut json = audited_json(&pruned.audited);
     if let Value::Object(object) = &mut json {
-        object.insert("outcome".into(), pruned.outcome.as_str().into());
-        match &pruned.outcome {
-            Outcome::Failed { code, message } => {
-                object.insert(
-                    "error".into(),
-                    serde_json::json!({"code": code, "message": message}),
-                );
-            }
-            Outcome::Accepted { operation } | Outcome::Running { operation, .. } => {
-                object.insert("operation".into(), operation.clone().into());
-            }
-            _ => {}
-        }
+        object.extend(outcome_json(&pruned.outcome));
     }
     json
+}
+
+/// A connection `delete --ids` deleted: `{id, outcome, …}` (see `outcome_json`).
+pub fn deleted_json(deleted: &Pruned<ConnectionRef>) -> Value {
+    let mut object = serde_json::Map::new();
+    object.insert("id".into(), deleted.audited.id().into());
+    object.extend(outcome_json(&deleted.outcome));
+    Value::Object(object)
+}
+
+/// `outcome`, plus `error` (`{code, message}`) when it failed and `operation` (its status URL,
+/// if known) when it goes on in Azure.
+fn outcome_json(outcome: &Outcome) -> serde_json::Map<String, Value> {
+    let mut object = serde_json::Map::new();
+    object.insert("outcome".into(), outcome.as_str().into());
+    match outcome {
+        Outcome::Failed { code, message } => {
+            object.insert(
+                "error".into(),
+                serde_json::json!({"code": code, "message": message}),
+            );
+        }
+        Outcome::Accepted { operation } | Outcome::Running { operation, .. } => {
+            object.insert("operation".into(), operation.clone().into());
+        }
+        _ => {}
+    }
+    object
+}
+
+/// What the DETAIL column says of an outcome.
+fn outcome_detail(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Failed { code, message } => format!("{code}: {message}"),
+        Outcome::Accepted {
+            operation: Some(url),
+        }
+        | Outcome::Running {
+            operation: Some(url),
+            ..
+        } => url.clone(),
+        Outcome::Running {
+            operation: None,
+            answered: false,
+        } => "the DELETE was sent; Azure had not answered".into(),
+        _ => String::new(),
+    }
+}
+
+/// The `delete --ids` table: what became of each connection.
+pub fn deleted_table(deleted: &[Pruned<ConnectionRef>]) -> String {
+    let mut rows = vec![["CLUSTER", "DATABASE", "NAME", "OUTCOME", "DETAIL"].map(str::to_string)];
+    for deleted in deleted {
+        let target = &deleted.audited;
+        rows.push([
+            target.database.cluster.clone(),
+            target.database.database.clone(),
+            target.name.clone(),
+            deleted.outcome.as_str().to_string(),
+            outcome_detail(&deleted.outcome),
+        ]);
+    }
+    render(rows)
 }
 
 /// The `audit` table (and `prune`'s plan); `spans`: with CLUSTER and DATABASE columns first.
@@ -299,21 +349,7 @@ pub fn prune_table(pruned: &[Pruned], spans: bool) -> String {
         vec![["CLUSTER", "DATABASE", "NAME", "STATUS", "OUTCOME", "DETAIL"].map(str::to_string)];
     for pruned in pruned {
         let database = &pruned.audited.found.database;
-        let detail = match &pruned.outcome {
-            Outcome::Failed { code, message } => format!("{code}: {message}"),
-            Outcome::Accepted {
-                operation: Some(url),
-            }
-            | Outcome::Running {
-                operation: Some(url),
-                ..
-            } => url.clone(),
-            Outcome::Running {
-                operation: None,
-                answered: false,
-            } => "the DELETE was sent; Azure had not answered".into(),
-            _ => String::new(),
-        };
+        let detail = outcome_detail(&pruned.outcome);
         rows.push([
             database.cluster.clone(),
             database.database.clone(),

@@ -14,6 +14,7 @@ use crate::arm::write::{self, Written};
 use crate::arm::{ArmClient, ArmError};
 use crate::audit::Audited;
 use crate::interrupt::Stop;
+use crate::target::ConnectionRef;
 
 /// What became of one connection `prune` set out to delete.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,22 +59,39 @@ impl Outcome {
     }
 }
 
+/// What can be deleted: an audited connection (`prune`), or one named by id (`delete --ids`).
+pub trait Doomed {
+    fn target(&self) -> ConnectionRef;
+}
+
+impl Doomed for Audited {
+    fn target(&self) -> ConnectionRef {
+        self.found.target()
+    }
+}
+
+impl Doomed for ConnectionRef {
+    fn target(&self) -> ConnectionRef {
+        self.clone()
+    }
+}
+
 /// One connection and what became of it.
 #[derive(Debug, Clone)]
-pub struct Pruned {
-    pub audited: Audited,
+pub struct Pruned<T = Audited> {
+    pub audited: T,
     pub outcome: Outcome,
 }
 
 /// What a prune did, in the order the connections were given.
 #[derive(Debug)]
-pub struct Report {
-    pub pruned: Vec<Pruned>,
+pub struct Report<T = Audited> {
+    pub pruned: Vec<Pruned<T>>,
     /// Why it stopped early, if it did.
     pub stopped: Option<Stop>,
 }
 
-impl Report {
+impl<T> Report<T> {
     pub fn count(&self, outcome: fn(&Outcome) -> bool) -> usize {
         self.pruned
             .iter()
@@ -89,17 +107,17 @@ const DELETIONS_PER_REQUEST: usize = 4;
 
 /// Deletes every connection of `doomed`, with up to `DELETIONS_PER_REQUEST × concurrency`
 /// deletions in flight; `no_wait`: return once each DELETE is accepted.
-pub async fn delete_all(
+pub async fn delete_all<T: Doomed>(
     client: &ArmClient,
-    doomed: Vec<Audited>,
+    doomed: Vec<T>,
     concurrency: usize,
     no_wait: bool,
     progress: &dyn ProgressReport,
-) -> Report {
+) -> Report<T> {
     let total = doomed.len();
     let mut deletes = stream::iter(doomed.into_iter().enumerate())
         .map(|(index, audited)| async move {
-            let outcome = delete_one(client, &audited, no_wait).await;
+            let outcome = delete_one(client, &audited.target(), no_wait).await;
             (index, Pruned { audited, outcome })
         })
         .buffer_unordered(
@@ -129,11 +147,10 @@ pub async fn delete_all(
 }
 
 /// One DELETE, followed to its end unless `no_wait`.
-async fn delete_one(client: &ArmClient, audited: &Audited, no_wait: bool) -> Outcome {
+async fn delete_one(client: &ArmClient, target: &ConnectionRef, no_wait: bool) -> Outcome {
     if client.cancel().check().is_err() {
         return Outcome::NotStarted;
     }
-    let target = audited.found.target();
     let url = match client.url(&target.path()) {
         Ok(url) => url,
         Err(error) => return failed(&error),

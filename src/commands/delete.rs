@@ -18,6 +18,9 @@ use super::lro::{self, Accepted, Followed};
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
+    if !args.locate.ids.is_empty() {
+        return delete_many(context, args).await;
+    }
     let target = super::located(args.locate.connection())?;
     let timeout = args.wait.timeout.0;
     if !args.yes && !confirm(&target)? {
@@ -87,6 +90,74 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
     outcome(context, &id, "deleted")
 }
 
+/// `delete --ids`: every connection named, a few at a time, with one outcome each (the report
+/// `prune` gives).
+async fn delete_many(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
+    let targets = super::named_by_ids(&args.locate.ids)?;
+    if !args.yes && !confirm_many(targets.len())? {
+        context.status.info("Not deleted: nothing was sent");
+        return Ok(());
+    }
+    let client = context
+        .client(Some(args.wait.timeout.0))?
+        .with_request_limit(crate::fleet::DEFAULT_CONCURRENCY);
+    context.status.info(&format!(
+        "Deleting {} data connection{}",
+        targets.len(),
+        if targets.len() == 1 { "" } else { "s" }
+    ));
+    let report = crate::prune::delete_all(
+        &client,
+        targets,
+        crate::fleet::DEFAULT_CONCURRENCY,
+        args.wait.no_wait,
+        &context.status,
+    )
+    .await;
+    match context.printer.format() {
+        OutputFormat::Json => context.printer.json(&serde_json::Value::Array(
+            report
+                .pruned
+                .iter()
+                .map(crate::output::deleted_json)
+                .collect(),
+        ))?,
+        OutputFormat::Table => context.printer.table(
+            &crate::output::deleted_table(&report.pruned),
+            report.pruned.len(),
+        )?,
+    }
+    let failed = report.count(|outcome| matches!(outcome, crate::prune::Outcome::Failed { .. }));
+    if let Some(stop) = report.stopped {
+        return Err(Error::PruneStopped {
+            stop,
+            deleted: report.count(crate::prune::Outcome::succeeded),
+            running: report
+                .count(|outcome| matches!(outcome, crate::prune::Outcome::Running { .. })),
+            not_started: report.count(|outcome| *outcome == crate::prune::Outcome::NotStarted),
+        });
+    }
+    if failed > 0 {
+        return Err(Error::PruneFailed {
+            failed,
+            total: report.pruned.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Asks once for several connections; refuses when nobody can answer.
+fn confirm_many(count: usize) -> Result<bool, Error> {
+    ask(&format!(
+        "Delete these {count} data connections? Ingestion through them stops. [y/N] "
+    ))
+    .map_err(|()| {
+        Error::NotConfirmed(format!(
+            "refusing to delete {count} data connections without confirmation: stdin is not a terminal (the ids came from it, or it is a pipe); pass --yes"
+        ))
+    })
+}
+
 /// In JSON mode, what happened; in table mode the stderr message says it all.
 fn outcome(context: &Context, id: &str, result: &str) -> Result<(), Error> {
     if context.printer.format() == OutputFormat::Json {
@@ -99,26 +170,32 @@ fn outcome(context: &Context, id: &str, result: &str) -> Result<(), Error> {
 
 /// Asks on a terminal whether to delete; refuses when nobody can answer.
 fn confirm(target: &ConnectionRef) -> Result<bool, Error> {
-    let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        return Err(Error::NotConfirmed(format!(
+    ask(&format!(
+        "Delete data connection `{}` from `{}`? Ingestion through it stops. [y/N] ",
+        target.name,
+        target.database.display()
+    ))
+    .map_err(|()| {
+        Error::NotConfirmed(format!(
             "refusing to delete `{}` without confirmation: stdin is not a terminal; pass --yes",
             target.name
-        )));
+        ))
+    })
+}
+
+/// Asks `question` on the terminal: whether the answer was yes; `Err` when stdin is not one.
+fn ask(question: &str) -> Result<bool, ()> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(());
     }
     let mut stderr = std::io::stderr().lock();
-    let _ = write!(
-        stderr,
-        "{}",
-        crate::scrub::terminal(&format!(
-            "Delete data connection `{}` from `{}`? Ingestion through it stops. [y/N] ",
-            target.name,
-            target.database.display()
-        ))
-    );
+    let _ = write!(stderr, "{}", crate::scrub::terminal(question));
     let _ = stderr.flush();
     let mut answer = String::new();
-    stdin.lock().read_line(&mut answer).map_err(Error::Output)?;
+    if stdin.lock().read_line(&mut answer).is_err() {
+        return Ok(false);
+    }
     Ok(matches!(
         answer.trim().to_ascii_lowercase().as_str(),
         "y" | "yes"

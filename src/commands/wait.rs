@@ -16,6 +16,14 @@ use crate::wire::{DataConnection, Received};
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error> {
+    if !args.locate.ids.is_empty() {
+        return Err(crate::error::InputError::new(
+            "--ids",
+            "wait follows one connection or operation",
+        )
+        .hint("give --id (or the parts), or --operation; `delete --ids` waits for each deletion itself")
+        .into());
+    }
     let timeout = args.timeout.0;
     let (operation, target) = match &args.operation {
         Some(text) => (operation_url(context, text)?, None),

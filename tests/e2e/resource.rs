@@ -363,3 +363,67 @@ fn a_name_the_database_still_holds_is_refused_before_any_write() {
     assert!(run.stderr.contains("is already taken"), "{}", run.stderr);
     assert_eq!(env.count("PUT", "/dataConnections/held"), 0);
 }
+
+#[test]
+fn ids_from_a_list_pipe_into_show_and_delete() {
+    let env = TestEnv::new();
+    for (name, group) in [("keep", "k"), ("drop-1", "d1"), ("drop-2", "d2")] {
+        env.run(&create_eventhub(name, &["--consumer-group", group]))
+            .expect(0);
+    }
+    let mut list = vec!["list".to_string()];
+    list.extend(crate::support::database_flags());
+    list.extend(["-o".to_string(), "json".to_string()]);
+    let listed = env.run(&list);
+    listed.expect(0);
+    let ids: Vec<String> = listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["id"].as_str().unwrap().to_string())
+        .filter(|id| id.contains("/drop-"))
+        .collect();
+    assert_eq!(ids.len(), 2);
+
+    let shown = env.run(
+        &[
+            &["show".to_string(), "--ids".to_string()][..],
+            &ids[..],
+            &["-o".to_string(), "json".to_string()],
+        ]
+        .concat(),
+    );
+    shown.expect(0);
+    assert_eq!(shown.json().as_array().unwrap().len(), 2);
+
+    // Off a terminal, `--ids -` needs --yes; with it, each is deleted and reported.
+    let stdin = format!("{}\n\n{}\n", ids[0], ids[1]);
+    let refused = env.run_with_stdin(&["delete", "--ids", "-"], Some(&stdin));
+    refused.expect(2);
+    let deleted = env.run_with_stdin(
+        &["delete", "--ids", "-", "--yes", "-o", "json"],
+        Some(&stdin),
+    );
+    deleted.expect(0);
+    let report = deleted.json();
+    let outcomes: Vec<&str> = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["deleted", "deleted"]);
+    assert!(env.stored("drop-1").is_none() && env.stored("drop-2").is_none());
+    assert!(env.stored("keep").is_some());
+
+    // A malformed id is named before anything is sent.
+    let before = env.emulator.requests().len();
+    let bad = env.run_with_stdin(
+        &["delete", "--ids", "-", "--yes"],
+        Some("/subscriptions/nope\n"),
+    );
+    bad.expect(2);
+    assert!(bad.stderr.contains("--ids"), "{}", bad.stderr);
+    assert_eq!(env.emulator.requests().len(), before);
+}

@@ -1201,7 +1201,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__delete)
-            opts="-g -n -y -o -q -h --subscription --resource-group --cluster --database --name --id --yes --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -y -o -q -h --subscription --resource-group --cluster --database --name --id --ids --yes --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1236,6 +1236,10 @@ _adxconn() {
                     return 0
                     ;;
                 --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ids)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1925,7 +1929,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__show)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --ids --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1960,6 +1964,10 @@ _adxconn() {
                     return 0
                     ;;
                 --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ids)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3491,7 +3499,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__wait)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --operation --deleted --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --ids --operation --deleted --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3526,6 +3534,10 @@ _adxconn() {
                     return 0
                     ;;
                 --id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ids)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
