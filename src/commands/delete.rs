@@ -127,23 +127,7 @@ async fn delete_many(context: &Context, args: &DeleteArgs) -> Result<(), Error> 
             report.pruned.len(),
         )?,
     }
-    let failed = report.count(|outcome| matches!(outcome, crate::prune::Outcome::Failed { .. }));
-    if let Some(stop) = report.stopped {
-        return Err(Error::PruneStopped {
-            stop,
-            deleted: report.count(crate::prune::Outcome::succeeded),
-            running: report
-                .count(|outcome| matches!(outcome, crate::prune::Outcome::Running { .. })),
-            not_started: report.count(|outcome| *outcome == crate::prune::Outcome::NotStarted),
-        });
-    }
-    if failed > 0 {
-        return Err(Error::PruneFailed {
-            failed,
-            total: report.pruned.len(),
-        });
-    }
-    Ok(())
+    super::prune::outcome_of(&report)
 }
 
 /// Asks once for several connections; refuses when nobody can answer.

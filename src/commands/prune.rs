@@ -93,13 +93,8 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
             ));
         }
     }
-    if let Some(stop) = report.stopped {
-        return Err(Error::PruneStopped {
-            stop,
-            deleted,
-            running: report.count(|outcome| matches!(outcome, Outcome::Running { .. })),
-            not_started: report.count(|outcome| *outcome == Outcome::NotStarted),
-        });
+    if report.stopped.is_some() {
+        return outcome_of(&report);
     }
     context.status.info(&format!(
         "{} of {} {}",
@@ -112,7 +107,26 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
         }
     ));
     if failed > 0 {
-        return Err(Error::PruneFailed { failed, total });
+        return outcome_of(&report);
     }
     swept.complete()
+}
+
+/// What a run of deletes comes to: stopped early (130 or 4), some failed (1), or all done.
+pub fn outcome_of<T>(report: &prune::Report<T>) -> Result<(), Error> {
+    if let Some(stop) = report.stopped {
+        return Err(Error::PruneStopped {
+            stop,
+            deleted: report.count(Outcome::succeeded),
+            running: report.count(|outcome| matches!(outcome, Outcome::Running { .. })),
+            not_started: report.count(|outcome| *outcome == Outcome::NotStarted),
+        });
+    }
+    match report.count(|outcome| matches!(outcome, Outcome::Failed { .. })) {
+        0 => Ok(()),
+        failed => Err(Error::PruneFailed {
+            failed,
+            total: report.pruned.len(),
+        }),
+    }
 }
