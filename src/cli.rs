@@ -197,6 +197,8 @@ pub enum OutputFormat {
     Table,
     /// The ARM resources as returned, for scripts.
     Json,
+    /// The table's rows without a header, tab-separated, for `cut` and `while read`.
+    Tsv,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

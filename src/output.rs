@@ -60,20 +60,25 @@ impl Printer {
         self.format
     }
 
-    /// One data connection: the ARM resource as JSON, or a two-column table.
+    /// One data connection: the ARM resource as JSON, a two-column table, or (`tsv`) the
+    /// row `list` would print for it.
     pub fn connection(&self, view: &ConnectionView) -> Result<(), Error> {
         match self.format {
             OutputFormat::Json => self.json(&view.to_json()),
-            OutputFormat::Table => self.write(&details_table(view)),
+            OutputFormat::Table => self.table(&details_table(view)),
+            OutputFormat::Tsv => self.table(&list_table(std::slice::from_ref(view), false)),
         }
     }
 
-    /// Text for people, skipped when empty.
-    pub fn table(&self, table: &str, rows: usize) -> Result<(), Error> {
-        if rows == 0 {
+    /// A table, aligned for people or tab-separated for `-o tsv`; nothing when it has no row.
+    pub fn table(&self, table: &Table) -> Result<(), Error> {
+        if table.is_empty() {
             return Ok(());
         }
-        self.write(table)
+        match self.format {
+            OutputFormat::Tsv => self.write(&table.tsv()),
+            _ => self.write(&table.to_string()),
+        }
     }
 
     /// Pretty JSON, whatever the format (for values that only make sense as data).
@@ -195,7 +200,7 @@ fn field(value: &Value) -> String {
 }
 
 /// The `list` table; `spans`: with CLUSTER and DATABASE columns first.
-pub fn list_table(views: &[ConnectionView], spans: bool) -> String {
+pub fn list_table(views: &[ConnectionView], spans: bool) -> Table {
     let mut rows = vec![[
         "CLUSTER",
         "DATABASE",
@@ -306,7 +311,7 @@ fn outcome_detail(outcome: &Outcome) -> String {
 }
 
 /// The `delete --ids` table: what became of each connection.
-pub fn deleted_table(deleted: &[Pruned<ConnectionRef>]) -> String {
+pub fn deleted_table(deleted: &[Pruned<ConnectionRef>]) -> Table {
     let mut rows = vec![["CLUSTER", "DATABASE", "NAME", "OUTCOME", "DETAIL"].map(str::to_string)];
     for deleted in deleted {
         let target = &deleted.audited;
@@ -322,7 +327,7 @@ pub fn deleted_table(deleted: &[Pruned<ConnectionRef>]) -> String {
 }
 
 /// The `audit` table (and `prune`'s plan); `spans`: with CLUSTER and DATABASE columns first.
-pub fn audit_table<'a>(audited: impl IntoIterator<Item = &'a Audited>, spans: bool) -> String {
+pub fn audit_table<'a>(audited: impl IntoIterator<Item = &'a Audited>, spans: bool) -> Table {
     let mut rows = vec![[
         "CLUSTER", "DATABASE", "NAME", "KIND", "STATUS", "SOURCE", "EVIDENCE",
     ]
@@ -344,7 +349,7 @@ pub fn audit_table<'a>(audited: impl IntoIterator<Item = &'a Audited>, spans: bo
 }
 
 /// The `prune --yes` table: what became of each connection.
-pub fn prune_table(pruned: &[Pruned], spans: bool) -> String {
+pub fn prune_table(pruned: &[Pruned], spans: bool) -> Table {
     let mut rows =
         vec![["CLUSTER", "DATABASE", "NAME", "STATUS", "OUTCOME", "DETAIL"].map(str::to_string)];
     for pruned in pruned {
@@ -375,12 +380,23 @@ fn short_source(id: Option<&str>) -> String {
 }
 
 /// A two-column table of names and values (`adxconn auth`).
-pub fn pairs_table(rows: Vec<[String; 2]>) -> String {
-    render(rows)
+pub fn pairs_table(rows: Vec<[String; 2]>) -> Table {
+    Table {
+        headless: true,
+        ..render(rows)
+    }
 }
 
 /// The `show` table: one row per set field.
-pub fn details_table(view: &ConnectionView) -> String {
+pub fn details_table(view: &ConnectionView) -> Table {
+    let table = details_rows(view);
+    Table {
+        headless: true,
+        ..table
+    }
+}
+
+fn details_rows(view: &ConnectionView) -> Table {
     let connection = &view.connection;
     let text = |value: Option<&str>| value.unwrap_or_default().to_string();
     let mut rows = vec![
@@ -404,21 +420,67 @@ pub fn details_table(view: &ConnectionView) -> String {
     render(rows)
 }
 
+/// Rows of cells, the first one a header unless `headless`: shown aligned for people, or as
+/// tab-separated lines for `cut` and `while read` (`-o tsv`, no header).
+#[derive(Debug, Clone)]
+pub struct Table {
+    rows: Vec<Vec<String>>,
+    headless: bool,
+}
+
+impl Table {
+    /// The rows that are data, not the header.
+    pub fn len(&self) -> usize {
+        self.rows.len() - usize::from(!self.headless && !self.rows.is_empty())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// One line per data row, cells separated by tabs; a tab or line break inside a cell
+    /// becomes a space, so every line stays one record.
+    pub fn tsv(&self) -> String {
+        let skip = usize::from(!self.headless);
+        self.rows
+            .iter()
+            .skip(skip)
+            .map(|row| {
+                let cells: Vec<String> = row
+                    .iter()
+                    .map(|cell| crate::scrub::cell(&cell.replace(['\t', '\n', '\r'], " ")))
+                    .collect();
+                format!("{}\n", cells.join("\t"))
+            })
+            .collect()
+    }
+}
+
 /// Plain columns, no borders, no trailing spaces: stable in snapshots and pipes. Each cell is
 /// escaped before the columns are measured, so what a server sent cannot break the layout.
-fn render<Row: IntoIterator<Item = String>>(rows: impl IntoIterator<Item = Row>) -> String {
-    let mut builder = Builder::default();
-    for row in rows {
-        builder.push_record(row.into_iter().map(|cell| crate::scrub::cell(&cell)));
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut builder = Builder::default();
+        for row in &self.rows {
+            builder.push_record(row.iter().map(|cell| crate::scrub::cell(cell)));
+        }
+        let mut table = builder.build();
+        table.with(Style::blank());
+        for line in table.to_string().lines() {
+            writeln!(f, "{}", line.trim_end())?;
+        }
+        Ok(())
     }
-    let mut table = builder.build();
-    table.with(Style::blank());
-    let mut text = String::new();
-    for line in table.to_string().lines() {
-        text.push_str(line.trim_end());
-        text.push('\n');
+}
+
+fn render<Row: IntoIterator<Item = String>>(rows: impl IntoIterator<Item = Row>) -> Table {
+    Table {
+        rows: rows
+            .into_iter()
+            .map(|row| row.into_iter().collect())
+            .collect(),
+        headless: false,
     }
-    text
 }
 
 #[cfg(test)]
@@ -426,6 +488,20 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn tsv_has_no_header_and_one_line_per_row_whatever_the_cells_hold() {
+        let table = render(vec![
+            vec!["NAME".to_string(), "KIND".to_string()],
+            vec!["a\tb".to_string(), "Event\nHub".to_string()],
+            vec!["c".to_string(), String::new()],
+        ]);
+        assert_eq!(table.len(), 2);
+        assert_eq!(table.tsv(), "a b\tEvent Hub\nc\t\n");
+        let pairs = pairs_table(vec![["k".to_string(), "v".to_string()]]);
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs.tsv(), "k\tv\n");
+    }
 
     #[test]
     fn unset_fields_are_blank_and_names_short() {
@@ -447,12 +523,12 @@ mod tests {
             "",
             "printed as received"
         );
-        let table = list_table(std::slice::from_ref(&view), false);
+        let table = list_table(std::slice::from_ref(&view), false).to_string();
         let row = table.lines().nth(1).unwrap();
         assert!(row.starts_with(" telemetry"), "{row}");
         assert!(row.contains("ns/hub"));
         assert!(!table.lines().any(|line| line.ends_with(' ')));
-        let details = details_table(&view);
+        let details = details_table(&view).to_string();
         assert!(!details.contains("tableName"));
         assert!(!details.contains("eventSystemProperties"));
         assert!(details.contains("consumerGroup"));
@@ -468,7 +544,7 @@ mod tests {
             }))
             .unwrap(),
         );
-        let table = list_table(std::slice::from_ref(&view), false);
+        let table = list_table(std::slice::from_ref(&view), false).to_string();
         assert_eq!(table.lines().count(), 2, "{table}");
         assert!(!table.contains('\u{1b}'));
         let header = table.lines().next().unwrap();

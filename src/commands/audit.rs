@@ -28,10 +28,10 @@ pub async fn run(context: &Context, args: &AuditArgs) -> Result<(), Error> {
             );
             context.printer.json(&Value::Array(items))?;
         }
-        OutputFormat::Table => context.printer.table(
-            &output::audit_table(&audited, swept.inventory.spans_databases()),
-            audited.len(),
-        )?,
+        OutputFormat::Table | OutputFormat::Tsv => context.printer.table(&output::audit_table(
+            &audited,
+            swept.inventory.spans_databases(),
+        ))?,
     }
     let with = |status: Status| audited.iter().filter(|a| a.status == status).count();
     let stale: usize = Status::STALE.into_iter().map(with).sum();

@@ -47,7 +47,7 @@ pub async fn run(context: &Context) -> Result<(), Error> {
             }
             context.printer.json(&report)?;
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Tsv => {
             let known = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".into());
             let mut rows = vec![
                 [
@@ -69,7 +69,7 @@ pub async fn run(context: &Context) -> Result<(), Error> {
                     format!("{label}: {}", claims.describe()),
                 ]);
             }
-            context.printer.text(&crate::output::pairs_table(rows))?;
+            context.printer.table(&crate::output::pairs_table(rows))?;
         }
     }
     Ok(())

@@ -186,7 +186,7 @@ fn invalid(context: &Context, spec: &ConnectionSpec, problems: Vec<String>) -> R
             "valid": false,
             "problems": problems,
         }))?,
-        OutputFormat::Table => context.printer.text(
+        OutputFormat::Table | OutputFormat::Tsv => context.printer.text(
             &problems
                 .iter()
                 .map(|problem| format!("problem: {problem}\n"))
@@ -353,7 +353,7 @@ fn dry_run(
                 .collect();
             context.printer.json(&Value::Array(requests))
         }
-        OutputFormat::Table => {
+        OutputFormat::Table | OutputFormat::Tsv => {
             let mut text = String::new();
             for (purpose, request) in &plan {
                 text.push_str(&format!(

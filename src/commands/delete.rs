@@ -122,10 +122,9 @@ async fn delete_many(context: &Context, args: &DeleteArgs) -> Result<(), Error> 
                 .map(crate::output::deleted_json)
                 .collect(),
         ))?,
-        OutputFormat::Table => context.printer.table(
-            &crate::output::deleted_table(&report.pruned),
-            report.pruned.len(),
-        )?,
+        OutputFormat::Table | OutputFormat::Tsv => context
+            .printer
+            .table(&crate::output::deleted_table(&report.pruned))?,
     }
     super::prune::outcome_of(&report)
 }

@@ -39,10 +39,9 @@ pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
             items.extend(inventory.unreadable.iter().map(sweep::unreadable_json));
             context.printer.json(&Value::Array(items))?;
         }
-        OutputFormat::Table => context.printer.table(
-            &output::list_table(&views, inventory.spans_databases()),
-            views.len(),
-        )?,
+        OutputFormat::Table | OutputFormat::Tsv => context
+            .printer
+            .table(&output::list_table(&views, inventory.spans_databases()))?,
     }
     swept.complete()
 }

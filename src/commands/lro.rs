@@ -124,7 +124,7 @@ fn report_accepted(context: &Context, accepted: &Accepted<'_>) -> Result<(), Err
             "operation": url,
             "resource": accepted.resource.as_ref().map(|resource| &resource.json),
         })),
-        OutputFormat::Table => match url {
+        OutputFormat::Table | OutputFormat::Tsv => match url {
             Some(url) => context.printer.text(&format!("{url}\n")),
             None => Ok(()),
         },

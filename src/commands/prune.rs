@@ -35,9 +35,9 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
                     })
                     .collect(),
             ))?,
-            OutputFormat::Table => context
+            OutputFormat::Table | OutputFormat::Tsv => context
                 .printer
-                .table(&output::audit_table(&doomed, spans), doomed.len())?,
+                .table(&output::audit_table(&doomed, spans))?,
         }
         context.status.info(&match doomed.len() {
             0 => format!("Nothing to prune ({})", statuses.join(", ")),
@@ -77,10 +77,9 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
         OutputFormat::Json => context.printer.json(&Value::Array(
             report.pruned.iter().map(output::pruned_json).collect(),
         ))?,
-        OutputFormat::Table => context.printer.table(
-            &output::prune_table(&report.pruned, spans),
-            report.pruned.len(),
-        )?,
+        OutputFormat::Table | OutputFormat::Tsv => context
+            .printer
+            .table(&output::prune_table(&report.pruned, spans))?,
     }
     let total = report.pruned.len();
     let deleted = report.count(Outcome::succeeded);

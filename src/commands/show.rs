@@ -59,9 +59,9 @@ async fn show_many(context: &Context, args: &ShowArgs) -> Result<(), Error> {
                 .map(crate::output::ConnectionView::to_json)
                 .collect(),
         ))?,
-        crate::cli::OutputFormat::Table => context
+        crate::cli::OutputFormat::Table | crate::cli::OutputFormat::Tsv => context
             .printer
-            .table(&crate::output::list_table(&views, true), views.len())?,
+            .table(&crate::output::list_table(&views, true))?,
     }
     match first_missing {
         Some(target) => Err(missing::connection_absent(&client, &target).await?.into()),

@@ -427,3 +427,33 @@ fn ids_from_a_list_pipe_into_show_and_delete() {
     assert!(bad.stderr.contains("--ids"), "{}", bad.stderr);
     assert_eq!(env.emulator.requests().len(), before);
 }
+
+#[test]
+fn tsv_output_is_one_tab_separated_line_per_connection() {
+    let env = TestEnv::new();
+    for (name, group) in [("alpha", "a"), ("beta", "b")] {
+        env.run(&create_eventhub(name, &["--consumer-group", group]))
+            .expect(0);
+    }
+    let mut list = vec!["list".to_string()];
+    list.extend(crate::support::database_flags());
+    list.extend(["-o".to_string(), "tsv".to_string()]);
+    let run = env.run(&list);
+    run.expect(0);
+    let lines: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(lines.len(), 2, "no header: {}", run.stdout);
+    assert_eq!(lines[0][0], "alpha");
+    assert_eq!(lines[1][0], "beta");
+    assert_eq!(lines[0][1], "EventHub");
+    let mut show = vec!["show".to_string()];
+    show.extend(target("beta"));
+    show.extend(["-o".to_string(), "tsv".to_string()]);
+    let run = env.run(&show);
+    run.expect(0);
+    assert_eq!(run.stdout.lines().count(), 1);
+    assert!(run.stdout.starts_with("beta\tEventHub\t"), "{}", run.stdout);
+}
