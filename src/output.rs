@@ -1,7 +1,8 @@
 //! What adxconn prints. Data goes to stdout through `Printer` (a table for people, ARM's JSON
 //! for scripts); progress and messages go to stderr through `Status`, which `--quiet` silences.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde_json::Value;
 use tabled::builder::Builder;
@@ -15,33 +16,88 @@ use crate::target::{ConnectionRef, DatabaseRef};
 use crate::tenancy::SourceTenant;
 use crate::wire::{DataConnection, Received};
 
-/// Progress and outcome messages on stderr.
-#[derive(Debug, Clone, Copy)]
+/// Progress and outcome messages on stderr. On a terminal, progress is one line redrawn in
+/// place (a spinner, the state, the time so far); in a log, one plain line per change.
+#[derive(Debug)]
 pub struct Status {
     quiet: bool,
+    /// Whether stderr is a terminal, where a line can be redrawn.
+    terminal: bool,
+    /// Whether the progress line is on screen, unfinished (the next message clears it).
+    open: AtomicBool,
+    frame: AtomicUsize,
 }
+
+/// What erases the progress line: back to its start, clear to the end.
+const CLEAR_LINE: &str = "\r\x1b[2K";
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 impl Status {
     pub fn new(quiet: bool) -> Status {
-        Status { quiet }
+        Status {
+            quiet,
+            terminal: io::stderr().is_terminal(),
+            open: AtomicBool::new(false),
+            frame: AtomicUsize::new(0),
+        }
     }
 
     /// A line for people: what is happening or what happened.
     pub fn info(&self, message: &str) {
-        if !self.quiet {
-            let _ = writeln!(io::stderr().lock(), "{}", crate::scrub::terminal(message));
+        if self.quiet {
+            return;
+        }
+        let mut stderr = io::stderr().lock();
+        if self.open.swap(false, Ordering::Relaxed) {
+            let _ = write!(stderr, "{CLEAR_LINE}");
+        }
+        let _ = writeln!(stderr, "{}", crate::scrub::terminal(message));
+    }
+
+    /// A line while waiting: redrawn in place on a terminal, a new line elsewhere.
+    pub fn progress(&self, message: &str) {
+        if self.terminal {
+            self.redraw(message);
+        } else {
+            self.info(&format!("  … {message}"));
         }
     }
 
-    /// A line while waiting.
-    pub fn progress(&self, message: &str) {
-        self.info(&format!("  … {message}"));
+    fn redraw(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        let frame = SPINNER[self.frame.fetch_add(1, Ordering::Relaxed) % SPINNER.len()];
+        let mut stderr = io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "{CLEAR_LINE}  {frame} {}",
+            crate::scrub::terminal(message)
+        );
+        let _ = stderr.flush();
+        self.open.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for Status {
+    /// A progress line left open is finished, so the shell's prompt starts on a line of its own.
+    fn drop(&mut self) {
+        if *self.open.get_mut() {
+            let _ = write!(io::stderr().lock(), "{CLEAR_LINE}");
+        }
     }
 }
 
 impl crate::arm::operation::ProgressReport for Status {
     fn update(&self, message: &str) {
         self.progress(message);
+    }
+
+    fn tick(&self, message: &str) {
+        if self.terminal {
+            self.redraw(message);
+        }
     }
 }
 

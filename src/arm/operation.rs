@@ -157,6 +157,10 @@ impl Default for Pacing {
 pub trait ProgressReport {
     /// One line about the operation (its state changed, a status could not be read).
     fn update(&self, message: &str);
+
+    /// The same state, still going (a poll changed nothing): worth showing only where a line
+    /// can be redrawn in place.
+    fn tick(&self, _message: &str) {}
 }
 
 /// For work whose progress nobody watches (many operations at once, a pre-flight read).
@@ -256,12 +260,15 @@ async fn poll(
                     Some(percent) => format!("{name} ({percent:.0}%)"),
                     None => name,
                 };
+                let line = format!(
+                    "operation {shown}, {:.0} s so far",
+                    started.elapsed().as_secs_f64()
+                );
                 if shown != last_state {
-                    progress.update(&format!(
-                        "operation {shown}, {:.0} s so far",
-                        started.elapsed().as_secs_f64()
-                    ));
+                    progress.update(&line);
                     last_state = shown;
+                } else {
+                    progress.tick(&line);
                 }
             }
         }

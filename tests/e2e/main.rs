@@ -18,3 +18,4 @@ mod resource;
 mod sign_in;
 mod soak;
 mod sweep;
+mod terminal;
