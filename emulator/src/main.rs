@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use adxconn_emulator::{demo, Emulator, Fleet, Throttling, World};
+use adxconn_emulator::{demo, Emulator, FaultMix, Fleet, Throttling, World};
 use clap::Parser;
 
 /// Runs a local emulator of Azure Resource Manager (Microsoft.Kusto data
@@ -37,6 +37,11 @@ struct Args {
     /// operations take 1.4–6 s) or `300ms`
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     operation_duration: Option<std::time::Duration>,
+    /// answer some requests with faults, at random but repeatably from SEED: MIX is a comma
+    /// list of throttle, server-error, drop, lost (writes applied, answer lost) and conflict
+    /// (Kusto's transient 409), each =PERCENT, e.g. `7:throttle=4%,lost=15%`
+    #[arg(long, value_name = "SEED:MIX", value_parser = parse_faults)]
+    faults: Option<FaultMix>,
     /// answer lists (clusters, databases, data connections) N items a page, with nextLink
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     page_size: Option<u32>,
@@ -54,6 +59,49 @@ struct Args {
     /// present, deleted, forbidden or in the other tenant in turn
     #[arg(long, value_name = "CLUSTERS,DATABASES,CONNECTIONS", value_parser = parse_fleet)]
     fleet: Option<Fleet>,
+}
+
+/// `SEED:name=P%,name=P%`.
+fn parse_faults(value: &str) -> Result<FaultMix, String> {
+    let (seed, mix) = value
+        .split_once(':')
+        .ok_or_else(|| format!("expected SEED:MIX, e.g. 7:throttle=4%,lost=15%, not '{value}'"))?;
+    let seed: u64 = seed
+        .trim()
+        .parse()
+        .map_err(|_| format!("the seed '{seed}' is not a whole number"))?;
+    let mut faults = FaultMix::new(seed);
+    for part in mix
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
+        let (name, percent) = part
+            .split_once('=')
+            .ok_or_else(|| format!("expected name=PERCENT, not '{part}'"))?;
+        let percent: f64 = percent
+            .trim()
+            .trim_end_matches('%')
+            .parse()
+            .map_err(|_| format!("'{percent}' is not a percentage"))?;
+        if !(0.0..=100.0).contains(&percent) {
+            return Err(format!("'{part}': a percentage from 0 to 100"));
+        }
+        let share = percent / 100.0;
+        match name.trim() {
+            "throttle" => faults.throttle = share,
+            "server-error" => faults.server_error = share,
+            "drop" => faults.drop_connection = share,
+            "lost" => faults.lost_response = share,
+            "conflict" => faults.conflict = share,
+            other => {
+                return Err(format!(
+                    "unknown fault '{other}'; use throttle, server-error, drop, lost or conflict"
+                ))
+            }
+        }
+    }
+    Ok(faults)
 }
 
 /// `4s`, `300ms`, `1.5s` or plain seconds.
@@ -212,6 +260,9 @@ fn run(args: Args) -> Result<(), String> {
     if let Some(duration) = args.operation_duration {
         emulator.set_operation_duration(duration);
     }
+    if let Some(faults) = &args.faults {
+        emulator.set_fault_mix(Some(faults.clone()));
+    }
     if args.log && !args.quiet {
         emulator.on_request(|req| {
             let status = req
@@ -292,6 +343,22 @@ mod tests {
             Some(std::time::Duration::from_millis(300))
         );
         assert!(parse(&["--operation-duration", "soon"]).is_err());
+        let mixed = parse(&["--faults", "7:throttle=4%,lost=15%,server-error=5"]).unwrap();
+        let faults = mixed.faults.unwrap();
+        assert_eq!(faults.seed, 7);
+        assert!((faults.throttle - 0.04).abs() < 1e-9);
+        assert!((faults.lost_response - 0.15).abs() < 1e-9);
+        assert!((faults.server_error - 0.05).abs() < 1e-9);
+        assert_eq!(faults.conflict, 0.0);
+        for bad in [
+            "7",
+            "x:throttle=1%",
+            "7:throttle",
+            "7:gremlins=1%",
+            "7:lost=150%",
+        ] {
+            assert!(parse(&["--faults", bad]).is_err(), "{bad}");
+        }
         assert_eq!(parse(&["--port=1"]).unwrap().port, 1);
         for help in ["--help", "-h"] {
             assert_eq!(parse(&[help]).unwrap_err().kind(), ErrorKind::DisplayHelp);
