@@ -127,13 +127,17 @@ impl Printer {
     }
 
     /// A table, aligned for people or tab-separated for `-o tsv`; nothing when it has no row.
+    /// On a terminal (or with `COLUMNS` set) it is made to fit the width.
     pub fn table(&self, table: &Table) -> Result<(), Error> {
         if table.is_empty() {
             return Ok(());
         }
         match self.format {
             OutputFormat::Tsv => self.write(&table.tsv()),
-            _ => self.write(&table.to_string()),
+            _ => match width() {
+                Some(width) => self.write(&table.fitted(width).to_string()),
+                None => self.write(&table.to_string()),
+            },
         }
     }
 
@@ -529,6 +533,82 @@ impl std::fmt::Display for Table {
     }
 }
 
+/// The width tables must fit: `COLUMNS` when set (as clap honours it), else the terminal's when
+/// stdout is one; `None` for a pipe or a file, which get every value whole.
+fn width() -> Option<usize> {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|columns| columns.trim().parse::<usize>().ok())
+    {
+        return Some(columns.max(20));
+    }
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(width, _)| usize::from(width.0).max(20))
+}
+
+impl Table {
+    /// The table narrowed to `width` columns: the widest column's long cells are shortened in
+    /// the middle (`/subscriptions/…/eventhubs/clicks`), again and again, never wrapped.
+    pub fn fitted(&self, width: usize) -> Table {
+        // Two spaces around every column in `Style::blank`.
+        let total = |widths: &[usize]| widths.iter().map(|w| w + 2).sum::<usize>();
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|row| row.get(c))
+                    .map(|cell| crate::scrub::cell(cell).chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        while total(&widths) > width {
+            let Some((widest, current)) =
+                widths.iter().copied().enumerate().max_by_key(|(_, w)| *w)
+            else {
+                break;
+            };
+            let shorter = current.saturating_sub(total(&widths) - width).max(12);
+            if shorter >= current {
+                break;
+            }
+            widths[widest] = shorter;
+        }
+        let rows = self
+            .rows
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .enumerate()
+                    .map(|(c, cell)| shorten_middle(cell, widths[c]))
+                    .collect()
+            })
+            .collect();
+        Table {
+            rows,
+            headless: self.headless,
+        }
+    }
+}
+
+/// `text` at most `limit` characters, its middle replaced by `…`.
+fn shorten_middle(text: &str, limit: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= limit || limit < 3 {
+        return text.to_string();
+    }
+    let keep = limit - 1;
+    let head = keep / 2;
+    let tail = keep - head;
+    let mut shortened: String = chars[..head].iter().collect();
+    shortened.push('…');
+    shortened.extend(&chars[chars.len() - tail..]);
+    shortened
+}
+
 fn render<Row: IntoIterator<Item = String>>(rows: impl IntoIterator<Item = Row>) -> Table {
     Table {
         rows: rows
@@ -544,6 +624,30 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn tables_fit_the_width_by_shortening_long_cells_in_the_middle() {
+        let id = format!("/subscriptions/{}/dataConnections/clicks", "x".repeat(150));
+        let table = pairs_table(vec![
+            ["id".to_string(), id.clone()],
+            ["name".to_string(), "clicks".to_string()],
+        ]);
+        for width in [80, 200] {
+            let text = table.fitted(width).to_string();
+            assert!(
+                text.lines().all(|line| line.chars().count() <= width),
+                "{width}: {text}"
+            );
+            assert!(
+                text.contains("/subscriptions/") && text.contains("clicks"),
+                "{text}"
+            );
+        }
+        assert!(table.fitted(80).to_string().contains('…'));
+        let wide = table.fitted(400).to_string();
+        assert!(wide.contains(&id), "whole when it fits");
+        assert_eq!(shorten_middle("abcdefghij", 5), "ab…ij");
+    }
 
     #[test]
     fn tsv_has_no_header_and_one_line_per_row_whatever_the_cells_hold() {

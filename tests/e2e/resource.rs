@@ -457,3 +457,31 @@ fn tsv_output_is_one_tab_separated_line_per_connection() {
     assert_eq!(run.stdout.lines().count(), 1);
     assert!(run.stdout.starts_with("beta\tEventHub\t"), "{}", run.stdout);
 }
+
+#[test]
+fn tables_fit_80_and_200_columns_and_pipes_get_values_whole() {
+    let mut env = TestEnv::new();
+    env.run(&create_eventhub("wide", &["--table", "Events"]))
+        .expect(0);
+    let mut show = vec!["show".to_string()];
+    show.extend(target("wide"));
+    let whole = env.run(&show);
+    whole.expect(0);
+    let hub = eventhub_id("orders");
+    assert!(
+        whole.stdout.contains(&hub),
+        "a pipe gets the whole id: {}",
+        whole.stdout
+    );
+    for width in [80usize, 200] {
+        env.set_env("COLUMNS", Some(&width.to_string()));
+        let run = env.run(&show);
+        run.expect(0);
+        assert!(
+            run.stdout.lines().all(|line| line.chars().count() <= width),
+            "{width}:\n{}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("eventHubResourceId"), "{}", run.stdout);
+    }
+}

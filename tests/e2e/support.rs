@@ -245,6 +245,7 @@ pub fn adxconn<S: AsRef<str>>(url: &str, ca_file: &std::path::Path, args: &[S]) 
             || key.to_ascii_uppercase().ends_with("_PROXY")
             || key == "SSL_CERT_FILE"
             || key == "RUST_BACKTRACE"
+            || key == "COLUMNS"
         {
             command.env_remove(&key);
         }
