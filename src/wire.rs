@@ -32,7 +32,7 @@ mod properties;
 mod responses;
 mod unset;
 
-pub use connection::{DataConnection, DataConnectionValidation, Properties};
+pub use connection::{DataConnection, DataConnectionValidation, Properties, SOURCE_ID_KEYS};
 pub use enums::{
     BlobStorageEventType, Compression, DataFormat, DatabaseRouting, Kind, ProvisioningState,
 };

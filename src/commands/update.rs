@@ -19,16 +19,6 @@ use crate::wire::{DataConnection, ProvisioningState, Received};
 use super::lro::{self, Accepted, Followed};
 use super::{missing, Context};
 
-/// Source-id properties: what a flag of `update`'s "cannot change" group is compared with.
-const SOURCE_PROPERTIES: [&str; 6] = [
-    "eventHubResourceId",
-    "eventHubResourceIdForManagedIdentity",
-    "iotHubResourceId",
-    "storageAccountResourceId",
-    "storageAccountResourceIdForManagedIdentity",
-    "cosmosDbAccountResourceId",
-];
-
 pub async fn run(context: &Context, command: &UpdateCommand) -> Result<(), Error> {
     let (kind_command, args) = command.parts();
     let patch = ConnectionPatch::from_args(args)?;
@@ -79,7 +69,7 @@ pub async fn run(context: &Context, command: &UpdateCommand) -> Result<(), Error
         .cloned()
         .unwrap_or_default();
     for (flag, id) in &patch.sources {
-        let same = SOURCE_PROPERTIES
+        let same = crate::wire::SOURCE_ID_KEYS
             .iter()
             .filter_map(|key| held.get(*key).and_then(Value::as_str))
             .any(|held| held.eq_ignore_ascii_case(id));

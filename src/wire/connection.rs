@@ -14,7 +14,7 @@ use super::properties::{
 use super::unset::raw_str;
 
 /// The properties that name a data connection's source resources, across all kinds.
-const SOURCE_ID_KEYS: [&str; 7] = [
+pub const SOURCE_ID_KEYS: [&str; 7] = [
     "eventHubResourceId",
     "iotHubResourceId",
     "storageAccountResourceId",

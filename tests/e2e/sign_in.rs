@@ -64,6 +64,19 @@ fn write_federated_token(env: &TestEnv, file: &std::path::Path, subject: &str, l
     std::fs::write(file, token).unwrap();
 }
 
+/// Writes the certificate and its key to `pem` and signs in with it.
+fn use_certificate(env: &mut TestEnv, pem: &std::path::Path, certificate: &TestCertificate) {
+    std::fs::write(
+        pem,
+        format!("{}{}", certificate.cert_pem, certificate.key_pem),
+    )
+    .unwrap();
+    env.set_env(
+        "AZURE_CLIENT_CERTIFICATE_PATH",
+        Some(&pem.display().to_string()),
+    );
+}
+
 fn assert_no_key_material(run: &Run) {
     for text in [&run.stdout, &run.stderr] {
         assert!(!text.contains("PRIVATE KEY"), "{text}");
@@ -266,15 +279,7 @@ fn a_certificate_signs_in_and_an_unregistered_one_is_refused() {
     });
     let dir = scratch("certificate");
     let pem = dir.join("app.pem");
-    std::fs::write(
-        &pem,
-        format!("{}{}", certificate.cert_pem, certificate.key_pem),
-    )
-    .unwrap();
-    env.set_env(
-        "AZURE_CLIENT_CERTIFICATE_PATH",
-        Some(&pem.display().to_string()),
-    );
+    use_certificate(&mut env, &pem, &certificate);
     let run = env.run(&list());
     run.expect(0);
     assert_no_key_material(&run);
@@ -466,15 +471,7 @@ fn a_certificate_and_a_federated_token_sign_in_to_auxiliary_tenants_too() {
     });
     let dir = scratch("aux-certificate");
     let pem = dir.join("app.pem");
-    std::fs::write(
-        &pem,
-        format!("{}{}", certificate.cert_pem, certificate.key_pem),
-    )
-    .unwrap();
-    env.set_env(
-        "AZURE_CLIENT_CERTIFICATE_PATH",
-        Some(&pem.display().to_string()),
-    );
+    use_certificate(&mut env, &pem, &certificate);
     let auth = auth_json(&env, &["--aux-tenant", demo::OTHER_TENANT]);
     assert_eq!(auth["method"], "certificate");
     assert_eq!(auth["auxiliary"][0]["tenant"], demo::OTHER_TENANT);
