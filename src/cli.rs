@@ -33,6 +33,16 @@ pub struct GlobalArgs {
     )]
     pub output: OutputFormat,
 
+    /// JMESPath query on the JSON result, as az's `--query`, e.g. `[?crossTenant].id`. Its
+    /// result is printed as `--output` says: a table or tsv gets the selected values as rows.
+    #[arg(
+        help_heading = "Global options",
+        long,
+        global = true,
+        value_name = "JMESPATH"
+    )]
+    pub query: Option<String>,
+
     /// Do not print progress messages on stderr.
     #[arg(help_heading = "Global options", long, short, global = true)]
     pub quiet: bool,
@@ -199,6 +209,8 @@ pub enum OutputFormat {
     Json,
     /// The table's rows without a header, tab-separated, for `cut` and `while read`.
     Tsv,
+    /// The JSON result as YAML.
+    Yaml,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

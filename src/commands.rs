@@ -24,7 +24,7 @@ use crate::cli::{Cli, Command, CreateCommand, GlobalArgs};
 use crate::connection::ConnectionSpec;
 use crate::error::{Error, InputError};
 use crate::interrupt::Cancel;
-use crate::output::{Printer, Status};
+use crate::output::{Printer, Query, Status};
 use crate::settings::{self, Endpoints, Environment};
 use crate::target::ConnectionRef;
 use crate::trace::Trace;
@@ -45,9 +45,10 @@ pub struct Context {
 impl Context {
     pub fn new(global: GlobalArgs, environment: Environment) -> Result<Context, Error> {
         let endpoints = Endpoints::resolve(&global)?;
+        let query = global.query.as_deref().map(Query::parse).transpose()?;
         Ok(Context {
             started: Instant::now(),
-            printer: Printer::new(global.output),
+            printer: Printer::new(global.output, query),
             status: Status::new(global.quiet),
             trace: Trace::new(global.debug),
             global,

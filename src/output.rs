@@ -16,6 +16,11 @@ use crate::target::{ConnectionRef, DatabaseRef};
 use crate::tenancy::SourceTenant;
 use crate::wire::{DataConnection, Received};
 
+mod query;
+mod yaml;
+
+pub use query::Query;
+
 /// Progress and outcome messages on stderr. On a terminal, progress is one line redrawn in
 /// place (a spinner, the state, the time so far); in a log, one plain line per change.
 #[derive(Debug)]
@@ -102,27 +107,32 @@ impl crate::arm::operation::ProgressReport for Status {
 }
 
 /// Results on stdout, in the chosen format.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Printer {
     format: OutputFormat,
+    query: Option<Query>,
 }
 
 impl Printer {
-    pub fn new(format: OutputFormat) -> Printer {
-        Printer { format }
+    pub fn new(format: OutputFormat, query: Option<Query>) -> Printer {
+        Printer { format, query }
     }
 
-    pub fn format(&self) -> OutputFormat {
-        self.format
+    /// Whether results are printed as data (`-o json`, `-o yaml`, or any format with
+    /// `--query`): the caller passes [`Printer::json`] the JSON value instead of a table.
+    pub fn wants_data(&self) -> bool {
+        matches!(self.format, OutputFormat::Json | OutputFormat::Yaml) || self.query.is_some()
     }
 
-    /// One data connection: the ARM resource as JSON, a two-column table, or (`tsv`) the
+    /// One data connection: the ARM resource as data, a two-column table, or (`tsv`) the
     /// row `list` would print for it.
     pub fn connection(&self, view: &ConnectionView) -> Result<(), Error> {
+        if self.wants_data() {
+            return self.json(&view.to_json());
+        }
         match self.format {
-            OutputFormat::Json => self.json(&view.to_json()),
-            OutputFormat::Table => self.table(&details_table(view)),
             OutputFormat::Tsv => self.table(&list_table(std::slice::from_ref(view), false)),
+            _ => self.table(&details_table(view)),
         }
     }
 
@@ -141,11 +151,25 @@ impl Printer {
         }
     }
 
-    /// Pretty JSON, whatever the format (for values that only make sense as data).
+    /// A result as data: `--query` applied, then written as pretty JSON, YAML, or (when a
+    /// query asked for a table or tsv) its values laid out as rows.
     pub fn json(&self, value: &Value) -> Result<(), Error> {
-        let mut text = crate::scrub::json(&serde_json::to_string_pretty(value).unwrap_or_default());
-        text.push('\n');
-        self.write_raw(&text)
+        let queried;
+        let value = match &self.query {
+            Some(query) => {
+                queried = query.apply(value)?;
+                &queried
+            }
+            None => value,
+        };
+        match self.format {
+            OutputFormat::Json => {
+                let text = serde_json::to_string_pretty(value).unwrap_or_default();
+                self.write_raw(&crate::scrub::json(&format!("{text}\n")))
+            }
+            OutputFormat::Yaml => self.write_raw(&crate::scrub::json(&yaml::to_yaml(value))),
+            OutputFormat::Table | OutputFormat::Tsv => self.table(&queried_table(value)),
+        }
     }
 
     /// Text for people; in JSON mode the caller prints JSON instead.
@@ -439,6 +463,55 @@ fn short_source(id: Option<&str>) -> String {
     }
 }
 
+/// What a `--query` selected, for `-o table` and `-o tsv`, the way az lays it out: a list of
+/// objects is one row each under their keys, a list of anything else one row per item, an
+/// object one row of its values (az's `tsv`) or of its keys and values (the table).
+fn queried_table(value: &Value) -> Table {
+    let cells = |items: &[Value]| items.iter().map(field).collect::<Vec<_>>();
+    match value {
+        Value::Array(items) if items.iter().all(Value::is_object) && !items.is_empty() => {
+            let mut keys: Vec<&String> = Vec::new();
+            for key in items
+                .iter()
+                .filter_map(Value::as_object)
+                .flat_map(|o| o.keys())
+            {
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+            let header = keys
+                .iter()
+                .map(|key| key.to_uppercase())
+                .collect::<Vec<_>>();
+            let rows = items.iter().map(|item| {
+                keys.iter()
+                    .map(|key| item.get(key.as_str()).map(field).unwrap_or_default())
+                    .collect::<Vec<_>>()
+            });
+            render(std::iter::once(header).chain(rows))
+        }
+        Value::Array(items) => Table {
+            headless: true,
+            ..render(items.iter().map(|item| match item {
+                Value::Array(inner) => cells(inner),
+                other => vec![field(other)],
+            }))
+        },
+        Value::Object(object) => pairs_table(
+            object
+                .iter()
+                .map(|(key, value)| [key.clone(), field(value)])
+                .collect(),
+        ),
+        Value::Null => render(Vec::<Vec<String>>::new()),
+        scalar => Table {
+            headless: true,
+            ..render([vec![field(scalar)]])
+        },
+    }
+}
+
 /// A two-column table of names and values (`adxconn auth`).
 pub fn pairs_table(rows: Vec<[String; 2]>) -> Table {
     Table {
@@ -526,8 +599,10 @@ impl std::fmt::Display for Table {
         }
         let mut table = builder.build();
         table.with(Style::blank());
+        // `Style::blank` pads every cell with a space each side: the first one is dropped, so
+        // the first column starts at the margin like `ls -l` and `gh`.
         for line in table.to_string().lines() {
-            writeln!(f, "{}", line.trim_end())?;
+            writeln!(f, "{}", line.strip_prefix(' ').unwrap_or(line).trim_end())?;
         }
         Ok(())
     }
@@ -549,41 +624,79 @@ fn width() -> Option<usize> {
 }
 
 impl Table {
-    /// The table narrowed to `width` columns: the widest column's long cells are shortened in
-    /// the middle (`/subscriptions/…/eventhubs/clicks`), again and again, never wrapped.
+    /// The table narrowed to `width` columns, never wrapped: columns with no value are left
+    /// out, then long values are shortened in the middle (`/subscriptions/…/eventhubs/clicks`),
+    /// widest first, and only then headers.
     pub fn fitted(&self, width: usize) -> Table {
-        // Two spaces around every column in `Style::blank`.
-        let total = |widths: &[usize]| widths.iter().map(|w| w + 2).sum::<usize>();
+        // Three spaces between columns (a cell's padding each side and a blank border), none at
+        // either end.
+        let total = |widths: &[usize]| {
+            widths
+                .iter()
+                .map(|w| w + 3)
+                .sum::<usize>()
+                .saturating_sub(3)
+        };
+        let shown = |cell: &String| crate::scrub::cell(cell).chars().count();
+        let header = usize::from(!self.headless);
+        let column = |rows: &[Vec<String>], c: usize| -> usize {
+            rows.iter()
+                .filter_map(|row| row.get(c))
+                .map(shown)
+                .max()
+                .unwrap_or(0)
+        };
         let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
-        let mut widths: Vec<usize> = (0..columns)
-            .map(|c| {
-                self.rows
-                    .iter()
-                    .filter_map(|row| row.get(c))
-                    .map(|cell| crate::scrub::cell(cell).chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
+        let mut kept: Vec<usize> = (0..columns).collect();
+        let mut widths: Vec<usize> = kept.iter().map(|&c| column(&self.rows, c)).collect();
+        if total(&widths) > width && header == 1 {
+            kept.retain(|&c| column(&self.rows[header..], c) > 0);
+            widths = kept.iter().map(|&c| column(&self.rows, c)).collect();
+        }
+        let heads: Vec<usize> = kept
+            .iter()
+            .map(|&c| column(&self.rows[..header], c))
             .collect();
-        while total(&widths) > width {
-            let Some((widest, current)) =
-                widths.iter().copied().enumerate().max_by_key(|(_, w)| *w)
-            else {
-                break;
-            };
-            let shorter = current.saturating_sub(total(&widths) - width).max(12);
-            if shorter >= current {
-                break;
+        let whole = widths.clone();
+        // First values give way down to their header's width, then headers too; within each
+        // round the widest column gives way first, down to the next widest, none below
+        // `NARROWEST`.
+        const NARROWEST: usize = 6;
+        for floor in [
+            &(|c: usize| heads[c].max(NARROWEST)) as &dyn Fn(usize) -> usize,
+            &|_| NARROWEST,
+        ] {
+            while total(&widths) > width {
+                let mut candidates: Vec<(usize, usize)> = widths
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|&(c, w)| w > floor(c))
+                    .collect();
+                // Of equal widths, the one already shortened most gives way: ids, not states.
+                candidates.sort_by_key(|&(c, w)| std::cmp::Reverse((w, whole[c])));
+                let Some(&(widest, current)) = candidates.first() else {
+                    break;
+                };
+                let runner_up = candidates.get(1).map_or(0, |&(_, w)| w);
+                let wanted = current
+                    .saturating_sub(total(&widths) - width)
+                    .max(runner_up)
+                    .max(floor(widest));
+                widths[widest] = if wanted < current {
+                    wanted
+                } else {
+                    current - 1
+                };
             }
-            widths[widest] = shorter;
         }
         let rows = self
             .rows
             .iter()
             .map(|row| {
-                row.iter()
-                    .enumerate()
-                    .map(|(c, cell)| shorten_middle(cell, widths[c]))
+                kept.iter()
+                    .zip(&widths)
+                    .map(|(&c, &w)| shorten_middle(row.get(c).map_or("", String::as_str), w))
                     .collect()
             })
             .collect();
@@ -647,6 +760,16 @@ mod tests {
         let wide = table.fitted(400).to_string();
         assert!(wide.contains(&id), "whole when it fits");
         assert_eq!(shorten_middle("abcdefghij", 5), "ab…ij");
+
+        // Many columns of about the same width give way in turn.
+        let header: Vec<String> = (0..8)
+            .map(|c| format!("COLUMN-{c}-{}", "X".repeat(c)))
+            .collect();
+        let row: Vec<String> = (0..8).map(|c| format!("value-{c}")).collect();
+        let text = render([header, row]).fitted(80).to_string();
+        let widest = text.lines().map(|line| line.chars().count()).max();
+        assert_eq!(widest, Some(80), "{text}");
+        assert!(!text.starts_with(' '), "no margin: {text}");
     }
 
     #[test]
@@ -685,7 +808,7 @@ mod tests {
         );
         let table = list_table(std::slice::from_ref(&view), false).to_string();
         let row = table.lines().nth(1).unwrap();
-        assert!(row.starts_with(" telemetry"), "{row}");
+        assert!(row.starts_with("telemetry "), "{row}");
         assert!(row.contains("ns/hub"));
         assert!(!table.lines().any(|line| line.ends_with(' ')));
         let details = details_table(&view).to_string();

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::audit::{self, Audited, Status};
-use crate::cli::{AuditArgs, OutputFormat};
+use crate::cli::AuditArgs;
 use crate::error::Error;
 use crate::output;
 
@@ -16,8 +16,8 @@ pub async fn run(context: &Context, args: &AuditArgs) -> Result<(), Error> {
         .client(None)?
         .with_request_limit(args.sweep.concurrency);
     let (swept, audited) = audit_scope(context, &client, &args.sweep).await?;
-    match context.printer.format() {
-        OutputFormat::Json => {
+    match context.printer.wants_data() {
+        true => {
             let mut items: Vec<Value> = audited.iter().map(output::audited_json).collect();
             items.extend(
                 swept
@@ -28,7 +28,7 @@ pub async fn run(context: &Context, args: &AuditArgs) -> Result<(), Error> {
             );
             context.printer.json(&Value::Array(items))?;
         }
-        OutputFormat::Table | OutputFormat::Tsv => context.printer.table(&output::audit_table(
+        false => context.printer.table(&output::audit_table(
             &audited,
             swept.inventory.spans_databases(),
         ))?,

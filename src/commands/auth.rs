@@ -4,7 +4,6 @@
 use serde_json::{json, Value};
 
 use crate::auth::claims::Claims;
-use crate::cli::OutputFormat;
 use crate::error::Error;
 
 use super::Context;
@@ -23,8 +22,8 @@ pub async fn run(context: &Context) -> Result<(), Error> {
         auxiliary.push((client.auxiliary_label(index), claims));
     }
     let endpoints = &context.endpoints;
-    match context.printer.format() {
-        OutputFormat::Json => {
+    match context.printer.wants_data() {
+        true => {
             let mut report = claims_json(&claims);
             if let Value::Object(object) = &mut report {
                 object.insert("method".into(), credential.method().as_str().into());
@@ -47,7 +46,7 @@ pub async fn run(context: &Context) -> Result<(), Error> {
             }
             context.printer.json(&report)?;
         }
-        OutputFormat::Table | OutputFormat::Tsv => {
+        false => {
             let known = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".into());
             let mut rows = vec![
                 [

@@ -11,7 +11,7 @@ use reqwest::Method;
 use crate::arm::operation::Operation;
 use crate::arm::write::{self, Written};
 use crate::arm::{to_json, ArmClient, ArmError};
-use crate::cli::{OutputFormat, WriteArgs};
+use crate::cli::WriteArgs;
 use crate::connection::ConnectionSpec;
 use crate::error::Error;
 use crate::target::DatabaseRef;
@@ -139,7 +139,7 @@ pub async fn validate_only(context: &Context, spec: &ConnectionSpec) -> Result<(
             spec.target.name,
             spec.target.database.display()
         ));
-        if context.printer.format() == OutputFormat::Json {
+        if context.printer.wants_data() {
             context.printer.json(&json!({
                 "id": spec.target.id(),
                 "valid": true,
@@ -180,13 +180,13 @@ async fn validation(
 
 /// Prints the problems and fails with them.
 fn invalid(context: &Context, spec: &ConnectionSpec, problems: Vec<String>) -> Result<(), Error> {
-    match context.printer.format() {
-        OutputFormat::Json => context.printer.json(&json!({
+    match context.printer.wants_data() {
+        true => context.printer.json(&json!({
             "id": spec.target.id(),
             "valid": false,
             "problems": problems,
         }))?,
-        OutputFormat::Table | OutputFormat::Tsv => context.printer.text(
+        false => context.printer.text(
             &problems
                 .iter()
                 .map(|problem| format!("problem: {problem}\n"))
@@ -332,8 +332,8 @@ fn dry_run(
     context
         .status
         .info("Dry run: these requests would be sent (then the operation would be polled):");
-    match context.printer.format() {
-        OutputFormat::Json => {
+    match context.printer.wants_data() {
+        true => {
             let requests: Vec<Value> = plan
                 .iter()
                 .map(|(purpose, request)| {
@@ -353,7 +353,7 @@ fn dry_run(
                 .collect();
             context.printer.json(&Value::Array(requests))
         }
-        OutputFormat::Table | OutputFormat::Tsv => {
+        false => {
             let mut text = String::new();
             for (purpose, request) in &plan {
                 text.push_str(&format!(

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::arm::operation::Operation;
 use crate::arm::write::{self, Written};
-use crate::cli::{DeleteArgs, OutputFormat};
+use crate::cli::DeleteArgs;
 use crate::error::Error;
 use crate::target::ConnectionRef;
 
@@ -114,15 +114,15 @@ async fn delete_many(context: &Context, args: &DeleteArgs) -> Result<(), Error> 
         &context.status,
     )
     .await;
-    match context.printer.format() {
-        OutputFormat::Json => context.printer.json(&serde_json::Value::Array(
+    match context.printer.wants_data() {
+        true => context.printer.json(&serde_json::Value::Array(
             report
                 .pruned
                 .iter()
                 .map(crate::output::deleted_json)
                 .collect(),
         ))?,
-        OutputFormat::Table | OutputFormat::Tsv => context
+        false => context
             .printer
             .table(&crate::output::deleted_table(&report.pruned))?,
     }
@@ -143,7 +143,7 @@ fn confirm_many(count: usize) -> Result<bool, Error> {
 
 /// In JSON mode, what happened; in table mode the stderr message says it all.
 fn outcome(context: &Context, id: &str, result: &str) -> Result<(), Error> {
-    if context.printer.format() == OutputFormat::Json {
+    if context.printer.wants_data() {
         context
             .printer
             .json(&json!({"id": id, "result": result, "operation": null}))?;

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::cli::{ListArgs, OutputFormat};
+use crate::cli::ListArgs;
 use crate::error::Error;
 use crate::output::{self, ConnectionView};
 
@@ -33,13 +33,13 @@ pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
     context
         .status
         .info(&format!("{shown} in {}", swept.scope_text(&args.sweep)));
-    match context.printer.format() {
-        OutputFormat::Json => {
+    match context.printer.wants_data() {
+        true => {
             let mut items: Vec<Value> = views.iter().map(ConnectionView::to_json).collect();
             items.extend(inventory.unreadable.iter().map(sweep::unreadable_json));
             context.printer.json(&Value::Array(items))?;
         }
-        OutputFormat::Table | OutputFormat::Tsv => context
+        false => context
             .printer
             .table(&output::list_table(&views, inventory.spans_databases()))?,
     }

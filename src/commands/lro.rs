@@ -9,7 +9,6 @@ use url::Url;
 
 use crate::arm::operation::{self, Operation};
 use crate::arm::{ArmClient, Response};
-use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::target::ConnectionRef;
 use crate::wire::{DataConnection, Received};
@@ -117,14 +116,14 @@ fn report_accepted(context: &Context, accepted: &Accepted<'_>) -> Result<(), Err
     context
         .status
         .info("Accepted; not waiting (--no-wait). The operation goes on in Azure.");
-    match context.printer.format() {
-        OutputFormat::Json => context.printer.json(&json!({
+    match context.printer.wants_data() {
+        true => context.printer.json(&json!({
             "id": accepted.target.id(),
             "result": "accepted",
             "operation": url,
             "resource": accepted.resource.as_ref().map(|resource| &resource.json),
         })),
-        OutputFormat::Table | OutputFormat::Tsv => match url {
+        false => match url {
             Some(url) => context.printer.text(&format!("{url}\n")),
             None => Ok(()),
         },

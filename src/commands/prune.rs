@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::cli::{OutputFormat, PruneArgs};
+use crate::cli::PruneArgs;
 use crate::error::Error;
 use crate::output;
 use crate::prune::{self, Outcome};
@@ -24,8 +24,8 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
         .collect();
     let statuses: Vec<&str> = args.status.iter().map(|status| status.as_str()).collect();
     if !args.yes {
-        match context.printer.format() {
-            OutputFormat::Json => context.printer.json(&Value::Array(
+        match context.printer.wants_data() {
+            true => context.printer.json(&Value::Array(
                 doomed
                     .iter()
                     .map(|audited| {
@@ -35,7 +35,7 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
                     })
                     .collect(),
             ))?,
-            OutputFormat::Table | OutputFormat::Tsv => context
+            false => context
                 .printer
                 .table(&output::audit_table(&doomed, spans))?,
         }
@@ -54,7 +54,7 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
         context
             .status
             .info(&format!("Nothing to prune ({})", statuses.join(", ")));
-        if context.printer.format() == OutputFormat::Json {
+        if context.printer.wants_data() {
             context.printer.json(&Value::Array(Vec::new()))?;
         }
         return swept.complete();
@@ -73,11 +73,11 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
         &context.status,
     )
     .await;
-    match context.printer.format() {
-        OutputFormat::Json => context.printer.json(&Value::Array(
+    match context.printer.wants_data() {
+        true => context.printer.json(&Value::Array(
             report.pruned.iter().map(output::pruned_json).collect(),
         ))?,
-        OutputFormat::Table | OutputFormat::Tsv => context
+        false => context
             .printer
             .table(&output::prune_table(&report.pruned, spans))?,
     }

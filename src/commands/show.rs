@@ -52,14 +52,14 @@ async fn show_many(context: &Context, args: &ShowArgs) -> Result<(), Error> {
             Err(error) => return Err(error.into()),
         }
     }
-    match context.printer.format() {
-        crate::cli::OutputFormat::Json => context.printer.json(&serde_json::Value::Array(
+    match context.printer.wants_data() {
+        true => context.printer.json(&serde_json::Value::Array(
             views
                 .iter()
                 .map(crate::output::ConnectionView::to_json)
                 .collect(),
         ))?,
-        crate::cli::OutputFormat::Table | crate::cli::OutputFormat::Tsv => context
+        false => context
             .printer
             .table(&crate::output::list_table(&views, true))?,
     }

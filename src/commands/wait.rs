@@ -7,7 +7,7 @@
 use serde_json::json;
 
 use crate::arm::operation::{self, Operation};
-use crate::cli::{OutputFormat, WaitArgsCommand};
+use crate::cli::WaitArgsCommand;
 use crate::error::{Error, InputError};
 use crate::output::ConnectionView;
 use crate::settings::checked_endpoint;
@@ -73,7 +73,7 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
         }
         (None, _) => {
             context.status.info("The operation succeeded");
-            if context.printer.format() == OutputFormat::Json {
+            if context.printer.wants_data() {
                 context
                     .printer
                     .json(&json!({"operation": operation.url.as_str(), "status": "Succeeded"}))?;

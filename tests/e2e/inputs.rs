@@ -115,7 +115,7 @@ fn malformed_inputs_exit_2_name_the_flag_and_send_nothing() {
         ("--timeout", with("eventhub", "--timeout", Some("soon"))),
         ("--timeout", with("eventhub", "--timeout", Some("0s"))),
         ("--timeout", with("eventhub", "--timeout=-5m", None)),
-        ("--output", with("eventhub", "-o", Some("yaml"))),
+        ("--output", with("eventhub", "-o", Some("xml"))),
         ("--cloud", with("eventhub", "--cloud", Some("mars"))),
         ("--tenant", with("eventhub", "--tenant", Some("bad/tenant"))),
         ("--client-id", with("eventhub", "--client-id", Some("not-a-guid"))),

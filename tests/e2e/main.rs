@@ -12,6 +12,7 @@ mod hostile_input;
 mod hostile_network;
 mod inputs;
 mod lifecycle;
+mod output;
 mod reliability;
 mod replay;
 mod resource;

@@ -227,18 +227,22 @@ _adxconn() {
 
     case "${cmd}" in
         adxconn)
-            opts="-o -q -h -V --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help --version create show list delete update validate audit prune wait auth completions man help"
+            opts="-o -q -h -V --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help --version create show list delete update validate audit prune wait auth completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -289,7 +293,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__audit)
-            opts="-g -o -q -h --subscription --resource-group --cluster --database --kind --name-pattern --cross-tenant-only --concurrency --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -o -q -h --subscription --resource-group --cluster --database --kind --name-pattern --cross-tenant-only --concurrency --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,11 +332,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -383,18 +391,22 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__auth)
-            opts="-o -q -h --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-o -q -h --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -445,18 +457,22 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__completions)
-            opts="-o -q -h --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help bash elvish fish powershell zsh"
+            opts="-o -q -h --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -507,18 +523,22 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__create)
-            opts="-o -q -h --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help iothub eventhub eventgrid cosmosdb help"
+            opts="-o -q -h --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help iothub eventhub eventgrid cosmosdb help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -569,7 +589,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__create__subcmd__cosmosdb)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --cosmosdb-account-id --cosmosdb-database --cosmosdb-container --managed-identity --table --mapping --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --cosmosdb-account-id --cosmosdb-database --cosmosdb-container --managed-identity --table --mapping --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -640,11 +660,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -695,7 +719,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__create__subcmd__eventgrid)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --storage-account-id --eventhub-id --consumer-group --event-grid-id --blob-event-type --ignore-first-record --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --storage-account-id --eventhub-id --consumer-group --event-grid-id --blob-event-type --ignore-first-record --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -790,11 +814,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -845,7 +873,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__create__subcmd__eventhub)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --eventhub-id --consumer-group --compression --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --eventhub-id --consumer-group --compression --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -928,11 +956,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -1067,7 +1099,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__create__subcmd__iothub)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --iothub-id --shared-access-policy --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --iothub-id --shared-access-policy --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1146,11 +1178,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -1201,7 +1237,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__delete)
-            opts="-g -n -y -o -q -h --subscription --resource-group --cluster --database --name --id --ids --yes --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -y -o -q -h --subscription --resource-group --cluster --database --name --id --ids --yes --no-wait --timeout --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1248,11 +1284,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -1667,7 +1707,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__list)
-            opts="-g -o -q -h --subscription --resource-group --cluster --database --kind --name-pattern --cross-tenant-only --concurrency --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -o -q -h --subscription --resource-group --cluster --database --kind --name-pattern --cross-tenant-only --concurrency --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1706,11 +1746,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -1761,7 +1805,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__man)
-            opts="-o -q -h --dir --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-o -q -h --dir --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1772,11 +1816,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -1827,7 +1875,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__prune)
-            opts="-g -y -o -q -h --subscription --resource-group --cluster --database --kind --name-pattern --cross-tenant-only --concurrency --status --yes --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -y -o -q -h --subscription --resource-group --cluster --database --kind --name-pattern --cross-tenant-only --concurrency --status --yes --no-wait --timeout --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1874,11 +1922,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -1929,7 +1981,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__show)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --ids --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --ids --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1972,11 +2024,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2027,18 +2083,22 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__update)
-            opts="-o -q -h --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help iothub eventhub eventgrid cosmosdb help"
+            opts="-o -q -h --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help iothub eventhub eventgrid cosmosdb help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2089,7 +2149,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__update__subcmd__cosmosdb)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2192,11 +2252,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2247,7 +2311,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__update__subcmd__eventgrid)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2350,11 +2414,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2405,7 +2473,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__update__subcmd__eventhub)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2508,11 +2576,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2647,7 +2719,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__update__subcmd__iothub)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --compression --managed-identity --shared-access-policy --blob-event-type --ignore-first-record --eventhub-id --iothub-id --storage-account-id --cosmosdb-account-id --no-wait --timeout --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2750,11 +2822,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2805,18 +2881,22 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__validate)
-            opts="-o -q -h --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help iothub eventhub eventgrid cosmosdb help"
+            opts="-o -q -h --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help iothub eventhub eventgrid cosmosdb help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2867,7 +2947,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__validate__subcmd__cosmosdb)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --cosmosdb-account-id --cosmosdb-database --cosmosdb-container --managed-identity --table --mapping --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --cosmosdb-account-id --cosmosdb-database --cosmosdb-container --managed-identity --table --mapping --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2938,11 +3018,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -2993,7 +3077,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__validate__subcmd__eventgrid)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --storage-account-id --eventhub-id --consumer-group --event-grid-id --blob-event-type --ignore-first-record --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --storage-account-id --eventhub-id --consumer-group --event-grid-id --blob-event-type --ignore-first-record --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3088,11 +3172,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -3143,7 +3231,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__validate__subcmd__eventhub)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --eventhub-id --consumer-group --compression --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --eventhub-id --consumer-group --compression --managed-identity --identity-only --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3226,11 +3314,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -3365,7 +3457,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__validate__subcmd__iothub)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --iothub-id --shared-access-policy --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --iothub-id --shared-access-policy --consumer-group --table --mapping --data-format --event-system-properties --database-routing --retrieval-start-date --location --no-wait --timeout --dry-run --validate --replace --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3444,11 +3536,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
@@ -3499,7 +3595,7 @@ _adxconn() {
             return 0
             ;;
         adxconn__subcmd__wait)
-            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --ids --operation --deleted --timeout --output --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
+            opts="-g -n -o -q -h --subscription --resource-group --cluster --database --name --id --ids --operation --deleted --timeout --output --query --quiet --debug --cloud --arm-endpoint --authority-host --auth --managed-identity-client-id --tenant --client-id --client-secret-file --aux-tenant --aux-token-file --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3550,11 +3646,15 @@ _adxconn() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tsv" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tsv yaml" -- "${cur}"))
+                    return 0
+                    ;;
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --cloud)
