@@ -252,8 +252,8 @@ pub enum Command {
     /// Delete the stale data connections `audit` finds (a plan only, unless `--yes`).
     #[command(after_help = help::PRUNE)]
     Prune(PruneArgs),
-    /// Wait for an operation (the URL `--no-wait`, a timeout or Ctrl-C printed), or until a
-    /// data connection's provisioning settles.
+    /// Wait for an operation (the URL `--no-wait`, a timeout or Ctrl-C printed), or until
+    /// data connections' provisioning settles.
     #[command(after_help = help::WAIT)]
     Wait(WaitArgsCommand),
     /// Sign in and show who adxconn is signed in as, how it chose, and until when (never the
@@ -713,7 +713,7 @@ pub struct WaitArgsCommand {
         long,
         value_name = "URL",
         help_heading = "Waiting",
-        conflicts_with_all = ["id", "resource_group", "cluster", "database", "name", "deleted"]
+        conflicts_with_all = ["id", "ids", "resource_group", "cluster", "database", "name", "deleted"]
     )]
     pub operation: Option<String>,
     /// Wait until the data connection no longer exists.
@@ -1058,6 +1058,10 @@ mod help {
         "Examples:",
         "  adxconn wait --operation 'https://management.azure.com/…/operationResults/…'",
         "  adxconn wait -g rg --cluster adx --database db -n clicks --deleted",
+        "  adxconn list -g rg --cluster adx -o tsv --query '[].id' | adxconn wait --ids -",
+        "",
+        "With --ids each connection is waited for at once and reported: succeeded (gone with",
+        "--deleted), failed (with Azure's code and message), absent, or stopped.",
         "",
         "Exit codes: 0 done, 1 the operation failed, 2 invalid input, 3 sign-in or permission,",
         "4 timed out, 5 not found, 7 unreachable, 130 interrupted",

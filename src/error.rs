@@ -107,6 +107,13 @@ pub enum Error {
     /// Some of `prune`'s deletes failed; the others went on and the report was printed.
     #[error("{failed} of {total} deletes failed")]
     PruneFailed { failed: usize, total: usize },
+    /// `wait --ids`: some connections ended `Failed` (or could not be read), or were not there.
+    #[error("{} of {total} data connections did not settle as asked{}", failed + absent, if *.absent > 0 { format!(" ({absent} not found)") } else { String::new() })]
+    Unsettled {
+        failed: usize,
+        absent: usize,
+        total: usize,
+    },
     /// `prune` stopped early (signal or deadline); the report says what was done.
     #[error("{}: {deleted} deleted, {running} still running in Azure, {not_started} not started", match .stop { Stop::Interrupted => "interrupted".to_string(), Stop::Deadline(waited) => format!("gave up after {}", crate::duration::display(*waited)) })]
     PruneStopped {
@@ -154,6 +161,8 @@ impl Error {
             Error::Unaudited { .. } | Error::PruneFailed { .. } | Error::Invalid { .. } => {
                 ExitStatus::Failure
             }
+            Error::Unsettled { failed: 0, .. } => ExitStatus::NotFound,
+            Error::Unsettled { .. } => ExitStatus::Failure,
             Error::Output(_)
             | Error::Unfollowable { .. }
             | Error::WrongAddress { .. }
@@ -202,6 +211,9 @@ impl Error {
             ),
             Error::PruneFailed { .. } => Some(
                 "each failure is named above with Azure's code and message; running the same prune again retries them".into(),
+            ),
+            Error::Unsettled { .. } => Some(
+                "each is named above with its outcome; `adxconn show --id …` shows one in full".into(),
             ),
             Error::PruneStopped { .. } => Some(
                 "running deletions were not cancelled; run the same prune again to finish (what is gone is not deleted twice)".into(),

@@ -396,15 +396,28 @@ fn outcome_detail(outcome: &Outcome) -> String {
 
 /// The `delete --ids` table: what became of each connection.
 pub fn deleted_table(deleted: &[Pruned<ConnectionRef>]) -> Table {
+    outcomes_table(deleted.iter().map(|deleted| {
+        (
+            &deleted.audited,
+            deleted.outcome.as_str(),
+            outcome_detail(&deleted.outcome),
+        )
+    }))
+}
+
+/// What became of each connection named by `--ids`: its outcome, and a detail (an error, a
+/// status URL) where there is one.
+pub fn outcomes_table<'a>(
+    outcomes: impl IntoIterator<Item = (&'a ConnectionRef, &'a str, String)>,
+) -> Table {
     let mut rows = vec![["CLUSTER", "DATABASE", "NAME", "OUTCOME", "DETAIL"].map(str::to_string)];
-    for deleted in deleted {
-        let target = &deleted.audited;
+    for (target, outcome, detail) in outcomes {
         rows.push([
             target.database.cluster.clone(),
             target.database.database.clone(),
             target.name.clone(),
-            deleted.outcome.as_str().to_string(),
-            outcome_detail(&deleted.outcome),
+            outcome.to_string(),
+            detail,
         ]);
     }
     render(rows)

@@ -213,18 +213,6 @@ fn stopped_or_failed(error: &ArmError, operation: Option<&Operation>) -> Outcome
 }
 
 fn failed(error: &ArmError) -> Outcome {
-    match error {
-        ArmError::Api(api) => Outcome::Failed {
-            code: api.code.clone(),
-            message: api.message.clone(),
-        },
-        ArmError::OperationFailed { code, message, .. } => Outcome::Failed {
-            code: code.clone(),
-            message: message.clone(),
-        },
-        other => Outcome::Failed {
-            code: "Error".into(),
-            message: other.to_string(),
-        },
-    }
+    let (code, message) = error.code_and_message();
+    Outcome::Failed { code, message }
 }

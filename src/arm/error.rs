@@ -198,6 +198,16 @@ impl ArmError {
         }
     }
 
+    /// ARM's error code and message, for a report line (`Error` and the whole text when ARM
+    /// gave none).
+    pub fn code_and_message(&self) -> (String, String) {
+        match self {
+            ArmError::Api(api) => (api.code.clone(), api.message.clone()),
+            ArmError::OperationFailed { code, message, .. } => (code.clone(), message.clone()),
+            other => ("Error".into(), other.to_string()),
+        }
+    }
+
     /// Whether a signal or the deadline ended the run.
     pub fn is_stop(&self) -> bool {
         matches!(

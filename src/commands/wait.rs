@@ -4,25 +4,23 @@
 //! so a pasted URL can never make adxconn send its token elsewhere. `wait TARGET` follows the
 //! connection's `provisioningState` (or, with `--deleted`, its disappearance).
 
+use futures_util::stream::{self, StreamExt};
 use serde_json::json;
 
-use crate::arm::operation::{self, Operation};
+use crate::arm::operation::{self, NoProgress, Operation};
+use crate::arm::{ArmClient, ArmError};
 use crate::cli::WaitArgsCommand;
 use crate::error::{Error, InputError};
 use crate::output::ConnectionView;
 use crate::settings::checked_endpoint;
+use crate::target::ConnectionRef;
 use crate::wire::{DataConnection, Received};
 
 use super::{missing, Context};
 
 pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error> {
     if !args.locate.ids.is_empty() {
-        return Err(crate::error::InputError::new(
-            "--ids",
-            "wait follows one connection or operation",
-        )
-        .hint("give --id (or the parts), or --operation; `delete --ids` waits for each deletion itself")
-        .into());
+        return wait_for_each(context, args).await;
     }
     let timeout = args.timeout.0;
     let (operation, target) = match &args.operation {
@@ -115,4 +113,146 @@ fn operation_url(context: &Context, text: &str) -> Result<Operation, Error> {
             .into());
     }
     Ok(Operation::from_url(url))
+}
+
+/// What became of one connection of `wait --ids`.
+#[derive(Debug)]
+enum Waited {
+    /// Its `provisioningState` is `Succeeded` (or, with `--deleted`, it is gone).
+    Settled(&'static str),
+    /// It ended `Failed`, or could not be read: ARM's code and message.
+    Failed { code: String, message: String },
+    /// Not there to settle (without `--deleted`).
+    Absent,
+    /// A signal or the deadline came first; whatever Azure was doing goes on.
+    Stopped,
+}
+
+impl Waited {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Waited::Settled(outcome) => outcome,
+            Waited::Failed { .. } => "failed",
+            Waited::Absent => "absent",
+            Waited::Stopped => "stopped",
+        }
+    }
+}
+
+/// `wait --ids`: every connection waited for at once (a bounded number at a time), each
+/// reported, the way `delete --ids` reports.
+async fn wait_for_each(context: &Context, args: &WaitArgsCommand) -> Result<(), Error> {
+    let targets = super::named_by_ids(&args.locate.ids)?;
+    let client = context.client(Some(args.timeout.0))?;
+    context.status.info(&format!(
+        "Waiting for {} data connections {}",
+        targets.len(),
+        if args.deleted {
+            "to be gone"
+        } else {
+            "to settle"
+        }
+    ));
+    let mut stop = None;
+    let waited: Vec<Waited> = stream::iter(&targets)
+        .map(|target| settle(&client, target, args.deleted))
+        .buffered(crate::fleet::DEFAULT_CONCURRENCY)
+        .map(|result| match result {
+            Ok(waited) => waited,
+            Err(error) => {
+                stop.get_or_insert(error);
+                Waited::Stopped
+            }
+        })
+        .collect()
+        .await;
+    if context.printer.wants_data() {
+        context.printer.json(&serde_json::Value::Array(
+            targets
+                .iter()
+                .zip(&waited)
+                .map(|(target, waited)| waited_json(target, waited))
+                .collect(),
+        ))?;
+    } else {
+        context.printer.table(&crate::output::outcomes_table(
+            targets.iter().zip(&waited).map(|(target, waited)| {
+                let detail = match waited {
+                    Waited::Failed { code, message } => format!("{code}: {message}"),
+                    _ => String::new(),
+                };
+                (target, waited.as_str(), detail)
+            }),
+        ))?;
+    }
+    if let Some(error) = stop {
+        return Err(error.into());
+    }
+    let count = |wanted: fn(&Waited) -> bool| waited.iter().filter(|w| wanted(w)).count();
+    let failed = count(|w| matches!(w, Waited::Failed { .. }));
+    let absent = count(|w| matches!(w, Waited::Absent));
+    if failed + absent > 0 {
+        return Err(Error::Unsettled {
+            failed,
+            absent,
+            total: waited.len(),
+        });
+    }
+    Ok(())
+}
+
+/// Waits for one connection; only a stop (signal, deadline) is an error, anything else is
+/// what became of it.
+async fn settle(
+    client: &ArmClient,
+    target: &ConnectionRef,
+    deleted: bool,
+) -> Result<Waited, ArmError> {
+    let failed = |error: ArmError| -> Result<Waited, ArmError> {
+        if error.is_stop() {
+            return Err(error);
+        }
+        let (code, message) = error.code_and_message();
+        Ok(Waited::Failed { code, message })
+    };
+    let url = match client.url(&target.path()) {
+        Ok(url) => url,
+        Err(error) => return failed(error),
+    };
+    if deleted {
+        // "Gone" must not be a typo in the database's address.
+        match missing::check_database(client, &target.database).await {
+            Ok(()) => {}
+            Err(Error::Arm(error)) => return failed(error),
+            Err(other) => {
+                return Ok(Waited::Failed {
+                    code: "NotFound".into(),
+                    message: other.to_string(),
+                })
+            }
+        }
+        let gone = Operation::until_gone(&url);
+        return match operation::wait(client, &gone, None, &NoProgress).await {
+            Ok(()) => Ok(Waited::Settled("gone")),
+            Err(error) => failed(error),
+        };
+    }
+    match client.get(&url).await {
+        Err(error) if error.status() == Some(404) => return Ok(Waited::Absent),
+        Err(error) => return failed(error),
+        Ok(_) => {}
+    }
+    let settled = Operation::for_resource(&url);
+    match operation::wait(client, &settled, None, &NoProgress).await {
+        Ok(()) => Ok(Waited::Settled("succeeded")),
+        Err(error) => failed(error),
+    }
+}
+
+fn waited_json(target: &ConnectionRef, waited: &Waited) -> serde_json::Value {
+    let mut json = json!({"id": target.id(), "outcome": waited.as_str()});
+    if let Waited::Failed { code, message } = waited {
+        json["error"] = json!({"code": code, "message": message});
+    }
+    json
 }

@@ -427,3 +427,70 @@ fn ids_from_a_list_pipe_into_show_and_delete() {
     assert!(bad.stderr.contains("--ids"), "{}", bad.stderr);
     assert_eq!(env.emulator.requests().len(), before);
 }
+
+#[test]
+fn wait_ids_waits_for_each_and_names_what_is_not_there() {
+    use std::time::Duration;
+    let env = TestEnv::new();
+    let id = |name: &str| {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Kusto/clusters/{}/databases/{}/dataConnections/{name}",
+            adxconn_emulator::demo::SUBSCRIPTION,
+            adxconn_emulator::demo::RESOURCE_GROUP,
+            adxconn_emulator::demo::CLUSTER,
+            adxconn_emulator::demo::DATABASE
+        )
+    };
+    env.emulator.set_operation_duration(Duration::from_secs(2));
+    for (name, group) in [("one", "g1"), ("two", "g2")] {
+        env.run(&create_eventhub(
+            name,
+            &["--consumer-group", group, "--no-wait"],
+        ))
+        .expect(0);
+    }
+
+    // A deadline first: each still going is `stopped`, exit 4.
+    let early = env.run(&[
+        "wait",
+        "--ids",
+        &id("one"),
+        "--timeout",
+        "1ms",
+        "-o",
+        "json",
+    ]);
+    early.expect(4);
+    assert_eq!(early.json()[0]["outcome"], "stopped", "{}", early.stdout);
+
+    // Both settle; a typo'd name is `absent` and the run exits 5, never 0.
+    let stdin = format!("{}\n{}\n{}\n", id("one"), id("two"), id("three"));
+    let waited = env.run_with_stdin(&["wait", "--ids", "-", "-o", "json"], Some(&stdin));
+    waited.expect(5);
+    let outcomes: Vec<String> = waited
+        .json()
+        .as_array()
+        .expect("a report")
+        .iter()
+        .map(|item| item["outcome"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(outcomes, ["succeeded", "succeeded", "absent"]);
+    assert!(waited.stderr.contains("not found"), "{}", waited.stderr);
+    env.run(&["wait", "--ids", &id("one"), &id("two")])
+        .expect(0);
+
+    // Until gone, after deletes that did not wait.
+    for name in ["one", "two"] {
+        let mut delete = vec![
+            "delete".to_string(),
+            "--yes".to_string(),
+            "--no-wait".to_string(),
+        ];
+        delete.extend(target(name));
+        env.run(&delete).expect(0);
+    }
+    let gone = env.run(&["wait", "--deleted", "--ids", &id("one"), &id("two")]);
+    gone.expect(0);
+    assert_eq!(gone.stdout.matches("gone").count(), 2, "{}", gone.stdout);
+    assert!(env.stored("one").is_none() && env.stored("two").is_none());
+}
