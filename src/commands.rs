@@ -171,6 +171,11 @@ fn named_by_ids(ids: &[String]) -> Result<Vec<ConnectionRef>, Error> {
         }
     }
     if texts.is_empty() {
+        // An empty stdin is a filter that matched nothing (`list … | delete --ids -`): nothing
+        // to do. Ids given on the command line are never empty (clap wants at least one).
+        if ids.iter().all(|id| id == "-") {
+            return Ok(Vec::new());
+        }
         return Err(InputError::new("--ids", "no id was given").into());
     }
     if texts.len() > MAX_IDS {
@@ -191,6 +196,19 @@ fn named_by_ids(ids: &[String]) -> Result<Vec<ConnectionRef>, Error> {
             })
         })
         .collect()
+}
+
+/// For `--ids -` with nothing on stdin: says so, prints an empty list as data, and succeeds.
+fn nothing_named(context: &Context) -> Result<(), Error> {
+    context
+        .status
+        .info("No data connection id on stdin: nothing to do");
+    if context.printer.wants_data() {
+        context
+            .printer
+            .json(&serde_json::Value::Array(Vec::new()))?;
+    }
+    Ok(())
 }
 
 /// The connection a command names. clap has checked that `--id` or every part is there; a

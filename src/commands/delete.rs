@@ -94,6 +94,9 @@ pub async fn run(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
 /// `prune` gives).
 async fn delete_many(context: &Context, args: &DeleteArgs) -> Result<(), Error> {
     let targets = super::named_by_ids(&args.locate.ids)?;
+    if targets.is_empty() {
+        return super::nothing_named(context);
+    }
     if !args.yes && !confirm_many(targets.len())? {
         context.status.info("Not deleted: nothing was sent");
         return Ok(());

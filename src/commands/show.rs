@@ -28,6 +28,9 @@ pub async fn run(context: &Context, args: &ShowArgs) -> Result<(), Error> {
 /// makes the exit code 5, after the others are shown.
 async fn show_many(context: &Context, args: &ShowArgs) -> Result<(), Error> {
     let targets = super::named_by_ids(&args.locate.ids)?;
+    if targets.is_empty() {
+        return super::nothing_named(context);
+    }
     let client = context.client(None)?;
     let mut views = Vec::with_capacity(targets.len());
     let mut first_missing = None;

@@ -143,6 +143,9 @@ impl Waited {
 /// reported, the way `delete --ids` reports.
 async fn wait_for_each(context: &Context, args: &WaitArgsCommand) -> Result<(), Error> {
     let targets = super::named_by_ids(&args.locate.ids)?;
+    if targets.is_empty() {
+        return super::nothing_named(context);
+    }
     let client = context.client(Some(args.timeout.0))?;
     context.status.info(&format!(
         "Waiting for {} data connections {}",

@@ -426,6 +426,18 @@ fn ids_from_a_list_pipe_into_show_and_delete() {
     bad.expect(2);
     assert!(bad.stderr.contains("--ids"), "{}", bad.stderr);
     assert_eq!(env.emulator.requests().len(), before);
+
+    // A filter that matched nothing: nothing to do, exit 0, nothing sent.
+    for args in [
+        &["delete", "--ids", "-", "--yes", "-o", "json"][..],
+        &["show", "--ids", "-", "-o", "json"],
+        &["wait", "--ids", "-", "-o", "json"],
+    ] {
+        let empty = env.run_with_stdin(args, Some(""));
+        empty.expect(0);
+        assert_eq!(empty.stdout.trim(), "[]", "{args:?}");
+        assert_eq!(env.emulator.requests().len(), before, "{args:?}");
+    }
 }
 
 #[test]
