@@ -16,22 +16,21 @@ pub async fn run(context: &Context, args: &AuditArgs) -> Result<(), Error> {
         .client(None)?
         .with_request_limit(args.sweep.concurrency);
     let (swept, audited) = audit_scope(context, &client, &args.sweep).await?;
-    match context.printer.wants_data() {
-        true => {
-            let mut items: Vec<Value> = audited.iter().map(output::audited_json).collect();
-            items.extend(
-                swept
-                    .inventory
-                    .unreadable
-                    .iter()
-                    .map(sweep::unreadable_json),
-            );
-            context.printer.json(&Value::Array(items))?;
-        }
-        false => context.printer.table(&output::audit_table(
+    if context.printer.wants_data() {
+        let mut items: Vec<Value> = audited.iter().map(output::audited_json).collect();
+        items.extend(
+            swept
+                .inventory
+                .unreadable
+                .iter()
+                .map(sweep::unreadable_json),
+        );
+        context.printer.json(&Value::Array(items))?;
+    } else {
+        context.printer.table(&output::audit_table(
             &audited,
             swept.inventory.spans_databases(),
-        ))?,
+        ))?
     }
     let with = |status: Status| audited.iter().filter(|a| a.status == status).count();
     let stale: usize = Status::STALE.into_iter().map(with).sum();

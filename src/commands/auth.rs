@@ -22,54 +22,51 @@ pub async fn run(context: &Context) -> Result<(), Error> {
         auxiliary.push((client.auxiliary_label(index), claims));
     }
     let endpoints = &context.endpoints;
-    match context.printer.wants_data() {
-        true => {
-            let mut report = claims_json(&claims);
-            if let Value::Object(object) = &mut report {
-                object.insert("method".into(), credential.method().as_str().into());
-                object.insert("reason".into(), credential.reason().into());
-                object.insert("identity".into(), credential.describe().into());
-                object.insert("armEndpoint".into(), endpoints.arm.as_str().into());
-                object.insert("authority".into(), endpoints.authority.as_str().into());
-                object.insert(
-                    "auxiliary".into(),
-                    auxiliary
-                        .iter()
-                        .map(|(label, claims)| {
-                            let mut json = claims_json(claims);
-                            json["credential"] = label.clone().into();
-                            json
-                        })
-                        .collect::<Vec<_>>()
-                        .into(),
-                );
-            }
-            context.printer.json(&report)?;
+    if context.printer.wants_data() {
+        let mut report = claims_json(&claims);
+        if let Value::Object(object) = &mut report {
+            object.insert("method".into(), credential.method().as_str().into());
+            object.insert("reason".into(), credential.reason().into());
+            object.insert("identity".into(), credential.describe().into());
+            object.insert("armEndpoint".into(), endpoints.arm.as_str().into());
+            object.insert("authority".into(), endpoints.authority.as_str().into());
+            object.insert(
+                "auxiliary".into(),
+                auxiliary
+                    .iter()
+                    .map(|(label, claims)| {
+                        let mut json = claims_json(claims);
+                        json["credential"] = label.clone().into();
+                        json
+                    })
+                    .collect::<Vec<_>>()
+                    .into(),
+            );
         }
-        false => {
-            let known = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".into());
-            let mut rows = vec![
-                [
-                    "method".to_string(),
-                    credential.method().as_str().to_string(),
-                ],
-                ["chosen".to_string(), credential.reason().to_string()],
-                ["identity".to_string(), credential.describe()],
-                ["tenant".to_string(), known(&claims.tenant)],
-                ["client id".to_string(), known(&claims.app_id)],
-                ["object id".to_string(), known(&claims.object_id)],
-                ["expires".to_string(), expiry(&claims)],
-                ["arm endpoint".to_string(), endpoints.arm.to_string()],
-                ["authority".to_string(), endpoints.authority.to_string()],
-            ];
-            for (n, (label, claims)) in auxiliary.iter().enumerate() {
-                rows.push([
-                    format!("auxiliary {}", n + 1),
-                    format!("{label}: {}", claims.describe()),
-                ]);
-            }
-            context.printer.table(&crate::output::pairs_table(rows))?;
+        context.printer.json(&report)?;
+    } else {
+        let known = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".into());
+        let mut rows = vec![
+            [
+                "method".to_string(),
+                credential.method().as_str().to_string(),
+            ],
+            ["chosen".to_string(), credential.reason().to_string()],
+            ["identity".to_string(), credential.describe()],
+            ["tenant".to_string(), known(&claims.tenant)],
+            ["client id".to_string(), known(&claims.app_id)],
+            ["object id".to_string(), known(&claims.object_id)],
+            ["expires".to_string(), expiry(&claims)],
+            ["arm endpoint".to_string(), endpoints.arm.to_string()],
+            ["authority".to_string(), endpoints.authority.to_string()],
+        ];
+        for (n, (label, claims)) in auxiliary.iter().enumerate() {
+            rows.push([
+                format!("auxiliary {}", n + 1),
+                format!("{label}: {}", claims.describe()),
+            ]);
         }
+        context.printer.table(&crate::output::pairs_table(rows))?;
     }
     Ok(())
 }

@@ -180,18 +180,19 @@ async fn validation(
 
 /// Prints the problems and fails with them.
 fn invalid(context: &Context, spec: &ConnectionSpec, problems: Vec<String>) -> Result<(), Error> {
-    match context.printer.wants_data() {
-        true => context.printer.json(&json!({
+    if context.printer.wants_data() {
+        context.printer.json(&json!({
             "id": spec.target.id(),
             "valid": false,
             "problems": problems,
-        }))?,
-        false => context.printer.text(
+        }))?
+    } else {
+        context.printer.text(
             &problems
                 .iter()
                 .map(|problem| format!("problem: {problem}\n"))
                 .collect::<String>(),
-        )?,
+        )?
     }
     Err(Error::Invalid {
         name: spec.target.name.clone(),
@@ -332,46 +333,43 @@ fn dry_run(
     context
         .status
         .info("Dry run: these requests would be sent (then the operation would be polled):");
-    match context.printer.wants_data() {
-        true => {
-            let requests: Vec<Value> = plan
-                .iter()
-                .map(|(purpose, request)| {
-                    let headers: serde_json::Map<String, Value> = request
-                        .headers
-                        .iter()
-                        .map(|(name, value)| (header_case(name), json!(value)))
-                        .collect();
-                    json!({
-                        "method": request.method,
-                        "url": request.url,
-                        "purpose": purpose,
-                        "headers": headers,
-                        "body": request.body,
-                    })
+    if context.printer.wants_data() {
+        let requests: Vec<Value> = plan
+            .iter()
+            .map(|(purpose, request)| {
+                let headers: serde_json::Map<String, Value> = request
+                    .headers
+                    .iter()
+                    .map(|(name, value)| (header_case(name), json!(value)))
+                    .collect();
+                json!({
+                    "method": request.method,
+                    "url": request.url,
+                    "purpose": purpose,
+                    "headers": headers,
+                    "body": request.body,
                 })
-                .collect();
-            context.printer.json(&Value::Array(requests))
-        }
-        false => {
-            let mut text = String::new();
-            for (purpose, request) in &plan {
-                text.push_str(&format!(
-                    "# {purpose}\n{} {}\n",
-                    request.method, request.url
-                ));
-                for (name, value) in &request.headers {
-                    text.push_str(&format!("{}: {value}\n", header_case(name)));
-                }
-                if let Some(body) = &request.body {
-                    text.push('\n');
-                    text.push_str(&serde_json::to_string_pretty(body).unwrap_or_default());
-                    text.push('\n');
-                }
+            })
+            .collect();
+        context.printer.json(&Value::Array(requests))
+    } else {
+        let mut text = String::new();
+        for (purpose, request) in &plan {
+            text.push_str(&format!(
+                "# {purpose}\n{} {}\n",
+                request.method, request.url
+            ));
+            for (name, value) in &request.headers {
+                text.push_str(&format!("{}: {value}\n", header_case(name)));
+            }
+            if let Some(body) = &request.body {
+                text.push('\n');
+                text.push_str(&serde_json::to_string_pretty(body).unwrap_or_default());
                 text.push('\n');
             }
-            context.printer.text(&text)
+            text.push('\n');
         }
+        context.printer.text(&text)
     }
 }
 

@@ -117,17 +117,18 @@ async fn delete_many(context: &Context, args: &DeleteArgs) -> Result<(), Error> 
         &context.status,
     )
     .await;
-    match context.printer.wants_data() {
-        true => context.printer.json(&serde_json::Value::Array(
+    if context.printer.wants_data() {
+        context.printer.json(&serde_json::Value::Array(
             report
                 .pruned
                 .iter()
                 .map(crate::output::deleted_json)
                 .collect(),
-        ))?,
-        false => context
+        ))?
+    } else {
+        context
             .printer
-            .table(&crate::output::deleted_table(&report.pruned))?,
+            .table(&crate::output::deleted_table(&report.pruned))?
     }
     super::prune::outcome_of(&report)
 }

@@ -33,15 +33,14 @@ pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
     context
         .status
         .info(&format!("{shown} in {}", swept.scope_text(&args.sweep)));
-    match context.printer.wants_data() {
-        true => {
-            let mut items: Vec<Value> = views.iter().map(ConnectionView::to_json).collect();
-            items.extend(inventory.unreadable.iter().map(sweep::unreadable_json));
-            context.printer.json(&Value::Array(items))?;
-        }
-        false => context
+    if context.printer.wants_data() {
+        let mut items: Vec<Value> = views.iter().map(ConnectionView::to_json).collect();
+        items.extend(inventory.unreadable.iter().map(sweep::unreadable_json));
+        context.printer.json(&Value::Array(items))?;
+    } else {
+        context
             .printer
-            .table(&output::list_table(&views, inventory.spans_databases()))?,
+            .table(&output::list_table(&views, inventory.spans_databases()))?
     }
     swept.complete()
 }

@@ -116,16 +116,17 @@ fn report_accepted(context: &Context, accepted: &Accepted<'_>) -> Result<(), Err
     context
         .status
         .info("Accepted; not waiting (--no-wait). The operation goes on in Azure.");
-    match context.printer.wants_data() {
-        true => context.printer.json(&json!({
+    if context.printer.wants_data() {
+        context.printer.json(&json!({
             "id": accepted.target.id(),
             "result": "accepted",
             "operation": url,
             "resource": accepted.resource.as_ref().map(|resource| &resource.json),
-        })),
-        false => match url {
+        }))
+    } else {
+        match url {
             Some(url) => context.printer.text(&format!("{url}\n")),
             None => Ok(()),
-        },
+        }
     }
 }

@@ -24,8 +24,8 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
         .collect();
     let statuses: Vec<&str> = args.status.iter().map(|status| status.as_str()).collect();
     if !args.yes {
-        match context.printer.wants_data() {
-            true => context.printer.json(&Value::Array(
+        if context.printer.wants_data() {
+            context.printer.json(&Value::Array(
                 doomed
                     .iter()
                     .map(|audited| {
@@ -34,10 +34,11 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
                         json
                     })
                     .collect(),
-            ))?,
-            false => context
+            ))?
+        } else {
+            context
                 .printer
-                .table(&output::audit_table(&doomed, spans))?,
+                .table(&output::audit_table(&doomed, spans))?
         }
         context.status.info(&match doomed.len() {
             0 => format!("Nothing to prune ({})", statuses.join(", ")),
@@ -73,13 +74,14 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
         &context.status,
     )
     .await;
-    match context.printer.wants_data() {
-        true => context.printer.json(&Value::Array(
+    if context.printer.wants_data() {
+        context.printer.json(&Value::Array(
             report.pruned.iter().map(output::pruned_json).collect(),
-        ))?,
-        false => context
+        ))?
+    } else {
+        context
             .printer
-            .table(&output::prune_table(&report.pruned, spans))?,
+            .table(&output::prune_table(&report.pruned, spans))?
     }
     let total = report.pruned.len();
     let deleted = report.count(Outcome::succeeded);

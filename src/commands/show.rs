@@ -55,16 +55,17 @@ async fn show_many(context: &Context, args: &ShowArgs) -> Result<(), Error> {
             Err(error) => return Err(error.into()),
         }
     }
-    match context.printer.wants_data() {
-        true => context.printer.json(&serde_json::Value::Array(
+    if context.printer.wants_data() {
+        context.printer.json(&serde_json::Value::Array(
             views
                 .iter()
                 .map(crate::output::ConnectionView::to_json)
                 .collect(),
-        ))?,
-        false => context
+        ))?
+    } else {
+        context
             .printer
-            .table(&crate::output::list_table(&views, true))?,
+            .table(&crate::output::list_table(&views, true))?
     }
     match first_missing {
         Some(target) => Err(missing::connection_absent(&client, &target).await?.into()),
