@@ -71,6 +71,18 @@ pub fn parse_time(text: &str) -> Option<time::OffsetDateTime> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
 }
 
+/// Reads an HTTP `Date` header (IMF-fixdate, e.g. `Sun, 06 Dec 2026 22:00:04 GMT`); `None` if
+/// it is not one.
+pub fn parse_http_date(text: &str) -> Option<time::OffsetDateTime> {
+    let format = time::format_description::parse_borrowed::<2>(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT",
+    )
+    .ok()?;
+    time::PrimitiveDateTime::parse(text.trim(), &format)
+        .ok()
+        .map(time::PrimitiveDateTime::assume_utc)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};

@@ -134,6 +134,19 @@ impl Pacing {
         self.after(self.started.elapsed())
     }
 
+    /// How long the operation has been going, as far as is known.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Places the schedule where the operation itself is: one Azure started `age` ago (a
+    /// resumed `adxconn wait`) is paced, and its time shown, as that old, not as a new one.
+    pub fn align(&mut self, age: Duration) {
+        if let Some(start) = Instant::now().checked_sub(age.min(MAX_OPERATION_AGE)) {
+            self.started = self.started.min(start);
+        }
+    }
+
     /// The pause before the next poll, `elapsed` into the wait.
     fn after(&mut self, elapsed: Duration) -> Duration {
         if elapsed < Self::SHORT_UNTIL {
@@ -145,6 +158,18 @@ impl Pacing {
             self.late
         }
     }
+}
+
+/// Beyond this a `startTime` is not believed (operations last minutes, not days).
+const MAX_OPERATION_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// How long ago Azure started an operation, by Azure's own clock: the answer's `Date` less the
+/// status's `startTime` (so a skewed local clock does not matter); `None` when either is
+/// missing or unreadable, or the difference is negative.
+pub fn operation_age(start_time: Option<&str>, date: Option<&str>) -> Option<Duration> {
+    let start = crate::wire::parse_time(start_time?)?;
+    let now = crate::wire::parse_http_date(date?)?;
+    Duration::try_from(now - start).ok()
 }
 
 impl Default for Pacing {
@@ -196,7 +221,6 @@ async fn poll(
     first_delay: Option<Duration>,
     progress: &dyn ProgressReport,
 ) -> Result<(), ArmError> {
-    let started = Instant::now();
     let mut pacing = Pacing::new();
     let mut delay = first_delay.unwrap_or_else(|| pacing.advance());
     let mut unreadable = 0;
@@ -227,10 +251,15 @@ async fn poll(
         };
         unreadable = 0;
         let state = match operation.protocol {
-            Protocol::AsyncOperation => read_status(
-                &response.decode("the operation status")?,
-                operation.url.as_str(),
-            )?,
+            Protocol::AsyncOperation => {
+                let status: OperationStatus = response.decode("the operation status")?;
+                if let Some(age) =
+                    operation_age(status.start_time.as_deref(), response.header("date"))
+                {
+                    pacing.align(age);
+                }
+                read_status(&status, operation.url.as_str())?
+            }
             Protocol::Location => {
                 if response.status.as_u16() == 202 {
                     Progress::Running("Running".into(), None)
@@ -262,7 +291,7 @@ async fn poll(
                 };
                 let line = format!(
                     "operation {shown}, {:.0} s so far",
-                    started.elapsed().as_secs_f64()
+                    pacing.elapsed().as_secs_f64()
                 );
                 if shown != last_state {
                     progress.update(&line);
@@ -359,6 +388,42 @@ mod tests {
                 "{length} s"
             );
         }
+    }
+
+    #[test]
+    fn a_resumed_wait_is_paced_by_the_operations_own_age() {
+        // Azure's clock on both sides: the answer's Date less the status's startTime.
+        let age = operation_age(
+            Some("2024-11-27T11:08:24.1414823Z"),
+            Some("Wed, 27 Nov 2024 11:09:09 GMT"),
+        );
+        assert_eq!(age.map(|age| age.as_secs()), Some(44));
+        assert_eq!(operation_age(Some("2024-11-27T11:08:24Z"), None), None);
+        assert_eq!(
+            operation_age(Some("not a time"), Some("Wed, 27 Nov 2024 11:09:09 GMT")),
+            None
+        );
+        assert_eq!(
+            operation_age(
+                Some("2024-11-27T11:10:00Z"),
+                Some("Wed, 27 Nov 2024 11:09:09 GMT")
+            ),
+            None,
+            "a start after the answer is not believed"
+        );
+
+        // 44 s into an operation: polls every 2 s, not every second as for a new one.
+        let mut pacing = Pacing::new();
+        pacing.align(Duration::from_secs(44));
+        assert!(pacing.elapsed() >= Duration::from_secs(44));
+        assert_eq!(pacing.advance(), Duration::from_secs(2));
+        // A younger age never moves the schedule back.
+        pacing.align(Duration::from_secs(1));
+        assert!(pacing.elapsed() >= Duration::from_secs(44));
+        // Nor does an absurd one push it past the longest interval.
+        let mut pacing = Pacing::new();
+        pacing.align(Duration::from_secs(10 * 365 * 24 * 3600));
+        assert!(pacing.advance() <= Duration::from_secs(10));
     }
 
     #[test]
