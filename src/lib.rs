@@ -26,6 +26,7 @@ pub mod prune;
 pub mod resource_id;
 pub mod scrub;
 pub mod settings;
+pub mod stderr;
 pub mod target;
 pub mod tenancy;
 pub mod text;

@@ -2,7 +2,7 @@
 //! for scripts); progress and messages go to stderr through `Status`, which `--quiet` silences.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use tabled::builder::Builder;
@@ -28,13 +28,8 @@ pub struct Status {
     quiet: bool,
     /// Whether stderr is a terminal, where a line can be redrawn.
     terminal: bool,
-    /// Whether the progress line is on screen, unfinished (the next message clears it).
-    open: AtomicBool,
     frame: AtomicUsize,
 }
-
-/// What erases the progress line: back to its start, clear to the end.
-const CLEAR_LINE: &str = "\r\x1b[2K";
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -43,21 +38,15 @@ impl Status {
         Status {
             quiet,
             terminal: io::stderr().is_terminal(),
-            open: AtomicBool::new(false),
             frame: AtomicUsize::new(0),
         }
     }
 
     /// A line for people: what is happening or what happened.
     pub fn info(&self, message: &str) {
-        if self.quiet {
-            return;
+        if !self.quiet {
+            crate::stderr::write(&format!("{}\n", crate::scrub::terminal(message)));
         }
-        let mut stderr = io::stderr().lock();
-        if self.open.swap(false, Ordering::Relaxed) {
-            let _ = write!(stderr, "{CLEAR_LINE}");
-        }
-        let _ = writeln!(stderr, "{}", crate::scrub::terminal(message));
     }
 
     /// A line while waiting: redrawn in place on a terminal, a new line elsewhere.
@@ -74,23 +63,14 @@ impl Status {
             return;
         }
         let frame = SPINNER[self.frame.fetch_add(1, Ordering::Relaxed) % SPINNER.len()];
-        let mut stderr = io::stderr().lock();
-        let _ = write!(
-            stderr,
-            "{CLEAR_LINE}  {frame} {}",
-            crate::scrub::terminal(message)
-        );
-        let _ = stderr.flush();
-        self.open.store(true, Ordering::Relaxed);
+        crate::stderr::redraw(&format!("  {frame} {}", crate::scrub::terminal(message)));
     }
 }
 
 impl Drop for Status {
     /// A progress line left open is finished, so the shell's prompt starts on a line of its own.
     fn drop(&mut self) {
-        if *self.open.get_mut() {
-            let _ = write!(io::stderr().lock(), "{CLEAR_LINE}");
-        }
+        crate::stderr::finish();
     }
 }
 

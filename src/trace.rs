@@ -3,7 +3,6 @@
 //! Redaction happens here, at the only place requests are printed: `Authorization` and
 //! `x-ms-authorization-auxiliary` values are replaced, whatever their scheme.
 
-use std::io::Write;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
@@ -133,9 +132,7 @@ fn printable(body: &[u8]) -> String {
 }
 
 fn emit(text: &str) {
-    let _ = std::io::stderr()
-        .lock()
-        .write_all(crate::scrub::terminal(text).as_bytes());
+    crate::stderr::write(&crate::scrub::terminal(text));
 }
 
 #[cfg(test)]
