@@ -19,8 +19,7 @@ use crate::target::ConnectionRef;
 use crate::text::shorten;
 use crate::wire::{
     BlobStorageEventType, Compression, CosmosDbProperties, DataConnection, DataFormat,
-    DatabaseRouting, EventGridProperties, EventGridWithManagedIdentityProperties,
-    EventHubProperties, EventHubWithManagedIdentityProperties, IotHubProperties, Kind, Properties,
+    DatabaseRouting, EventGridProperties, EventHubProperties, IotHubProperties, Kind, Properties,
 };
 
 /// A checked request to create one data connection.
@@ -94,31 +93,12 @@ impl ConnectionSpec {
             "Microsoft.EventHub/namespaces/eventhubs",
         )?;
         let consumer_group = consumer_group(&args.consumer_group)?;
-        if args.identity_only {
-            let ingestion = ingestion(&args.ingestion, &Kind::EventHubWithManagedIdentity)?;
-            let properties = EventHubWithManagedIdentityProperties {
-                event_hub_resource_id_for_managed_identity: Some(hub.to_string()),
-                consumer_group: Some(consumer_group),
-                table_name: ingestion.table_name,
-                mapping_rule_name: ingestion.mapping_rule_name,
-                data_format: ingestion.data_format,
-                event_system_properties: ingestion.event_system_properties,
-                database_routing: ingestion.database_routing,
-                retrieval_start_date: ingestion.retrieval_start_date,
-                compression: args.compression.map(Compression::from),
-                managed_identity_resource_id: managed_identity(
-                    args.managed_identity.as_deref(),
-                    &target,
-                )?,
-                ..EventHubWithManagedIdentityProperties::default()
-            };
-            return Ok(ConnectionSpec {
-                target,
-                location: ingestion.location,
-                properties: Properties::EventHubWithManagedIdentity(properties),
-            });
-        }
-        let ingestion = ingestion(&args.ingestion, &Kind::EventHub)?;
+        let kind = if args.identity_only {
+            Kind::EventHubWithManagedIdentity
+        } else {
+            Kind::EventHub
+        };
+        let ingestion = ingestion(&args.ingestion, &kind)?;
         let properties = EventHubProperties {
             event_hub_resource_id: Some(hub.to_string()),
             consumer_group: Some(consumer_group),
@@ -138,7 +118,11 @@ impl ConnectionSpec {
         Ok(ConnectionSpec {
             target,
             location: ingestion.location,
-            properties: Properties::EventHub(properties),
+            properties: if args.identity_only {
+                Properties::EventHubWithManagedIdentity(properties.for_managed_identity())
+            } else {
+                Properties::EventHub(properties)
+            },
         })
     }
 
@@ -183,32 +167,12 @@ impl ConnectionSpec {
             ),
             None => None,
         };
-        if args.identity_only {
-            let ingestion = ingestion(&args.ingestion, &Kind::EventGridWithManagedIdentity)?;
-            let properties = EventGridWithManagedIdentityProperties {
-                storage_account_resource_id_for_managed_identity: Some(storage.to_string()),
-                event_hub_resource_id_for_managed_identity: Some(hub.to_string()),
-                consumer_group: Some(consumer_group),
-                event_grid_resource_id: grid,
-                table_name: ingestion.table_name,
-                mapping_rule_name: ingestion.mapping_rule_name,
-                data_format: ingestion.data_format,
-                database_routing: ingestion.database_routing,
-                ignore_first_record: args.ignore_first_record,
-                blob_storage_event_type: args.blob_event_type.map(BlobStorageEventType::from),
-                managed_identity_resource_id: managed_identity(
-                    args.managed_identity.as_deref(),
-                    &target,
-                )?,
-                ..EventGridWithManagedIdentityProperties::default()
-            };
-            return Ok(ConnectionSpec {
-                target,
-                location: ingestion.location,
-                properties: Properties::EventGridWithManagedIdentity(properties),
-            });
-        }
-        let ingestion = ingestion(&args.ingestion, &Kind::EventGrid)?;
+        let kind = if args.identity_only {
+            Kind::EventGridWithManagedIdentity
+        } else {
+            Kind::EventGrid
+        };
+        let ingestion = ingestion(&args.ingestion, &kind)?;
         let properties = EventGridProperties {
             storage_account_resource_id: Some(storage.to_string()),
             event_hub_resource_id: Some(hub.to_string()),
@@ -229,7 +193,11 @@ impl ConnectionSpec {
         Ok(ConnectionSpec {
             target,
             location: ingestion.location,
-            properties: Properties::EventGrid(properties),
+            properties: if args.identity_only {
+                Properties::EventGridWithManagedIdentity(properties.for_managed_identity())
+            } else {
+                Properties::EventGrid(properties)
+            },
         })
     }
 }

@@ -221,3 +221,49 @@ properties! {
         provisioning_state: ProvisioningState,
     }
 }
+
+// The identity-only kinds of 2025-02-14 are the key-based connections with their source ids
+// under `…ForManagedIdentity` names; every other property is the same.
+
+impl EventHubProperties {
+    /// The same connection as kind `EventHubWithManagedIdentity`.
+    pub fn for_managed_identity(self) -> EventHubWithManagedIdentityProperties {
+        EventHubWithManagedIdentityProperties {
+            event_hub_resource_id_for_managed_identity: self.event_hub_resource_id,
+            consumer_group: self.consumer_group,
+            table_name: self.table_name,
+            mapping_rule_name: self.mapping_rule_name,
+            data_format: self.data_format,
+            event_system_properties: self.event_system_properties,
+            compression: self.compression,
+            provisioning_state: self.provisioning_state,
+            managed_identity_resource_id: self.managed_identity_resource_id,
+            managed_identity_object_id: self.managed_identity_object_id,
+            database_routing: self.database_routing,
+            retrieval_start_date: self.retrieval_start_date,
+            extra: self.extra,
+        }
+    }
+}
+
+impl EventGridProperties {
+    /// The same connection as kind `EventGridWithManagedIdentity`.
+    pub fn for_managed_identity(self) -> EventGridWithManagedIdentityProperties {
+        EventGridWithManagedIdentityProperties {
+            storage_account_resource_id_for_managed_identity: self.storage_account_resource_id,
+            event_hub_resource_id_for_managed_identity: self.event_hub_resource_id,
+            event_grid_resource_id: self.event_grid_resource_id,
+            consumer_group: self.consumer_group,
+            table_name: self.table_name,
+            mapping_rule_name: self.mapping_rule_name,
+            data_format: self.data_format,
+            ignore_first_record: self.ignore_first_record,
+            blob_storage_event_type: self.blob_storage_event_type,
+            managed_identity_resource_id: self.managed_identity_resource_id,
+            managed_identity_object_id: self.managed_identity_object_id,
+            database_routing: self.database_routing,
+            provisioning_state: self.provisioning_state,
+            extra: self.extra,
+        }
+    }
+}

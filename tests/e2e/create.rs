@@ -4,14 +4,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{eventhub_id, target, Fault, FaultRule, TestEnv};
+use crate::support::{Fault, FaultRule, TestEnv};
 
 fn create_eventhub(name: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["create".to_string(), "eventhub".to_string()];
-    args.extend(target(name));
-    args.extend(["--eventhub-id".to_string(), eventhub_id("telemetry")]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
+    crate::support::create_eventhub(name, "telemetry", extra)
 }
 
 #[test]

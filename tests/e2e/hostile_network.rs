@@ -23,11 +23,7 @@ const MEMORY_LIMIT_KIB: u64 = 1_500_000;
 const RUN_BOUND: Duration = Duration::from_secs(60);
 
 fn create(name: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["create".to_string(), "eventhub".to_string()];
-    args.extend(target(name));
-    args.extend(["--eventhub-id".to_string(), eventhub_id("telemetry")]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
+    crate::support::create_eventhub(name, "telemetry", extra)
 }
 
 fn delete(name: &str) -> Vec<String> {

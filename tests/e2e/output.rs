@@ -2,21 +2,14 @@
 
 use snapbox::{assert_data_eq, file};
 
-use crate::support::{database_flags, eventhub_id, target, TestEnv};
+use crate::support::{eventhub_id, target, TestEnv};
 
 fn create_eventhub(name: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["create".to_string(), "eventhub".to_string()];
-    args.extend(target(name));
-    args.extend(["--eventhub-id".to_string(), eventhub_id("orders")]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
+    crate::support::create_eventhub(name, "orders", extra)
 }
 
 fn list(extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["list".to_string()];
-    args.extend(database_flags());
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
+    crate::support::list_database(extra)
 }
 
 fn show(name: &str, extra: &[&str]) -> Vec<String> {
@@ -52,10 +45,7 @@ fn tsv_output_is_one_tab_separated_line_per_connection() {
         env.run(&create_eventhub(name, &["--consumer-group", group]))
             .expect(0);
     }
-    let mut list = vec!["list".to_string()];
-    list.extend(crate::support::database_flags());
-    list.extend(["-o".to_string(), "tsv".to_string()]);
-    let run = env.run(&list);
+    let run = env.run(&list(&["-o", "tsv"]));
     run.expect(0);
     let lines: Vec<Vec<&str>> = run
         .stdout

@@ -3,14 +3,10 @@
 
 use std::time::Duration;
 
-use crate::support::{eventhub_id, target, Fault, FaultRule, TestEnv};
+use crate::support::{target, Fault, FaultRule, TestEnv};
 
 fn create(name: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["create".to_string(), "eventhub".to_string()];
-    args.extend(target(name));
-    args.extend(["--eventhub-id".to_string(), eventhub_id("telemetry")]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
+    crate::support::create_eventhub(name, "telemetry", extra)
 }
 
 fn delete(name: &str) -> Vec<String> {

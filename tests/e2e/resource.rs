@@ -3,11 +3,7 @@
 use crate::support::{eventhub_id, target, TestEnv};
 
 fn create_eventhub(name: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec!["create".to_string(), "eventhub".to_string()];
-    args.extend(target(name));
-    args.extend(["--eventhub-id".to_string(), eventhub_id("orders")]);
-    args.extend(extra.iter().map(|s| s.to_string()));
-    args
+    crate::support::create_eventhub(name, "orders", extra)
 }
 
 #[test]
@@ -371,10 +367,7 @@ fn ids_from_a_list_pipe_into_show_and_delete() {
         env.run(&create_eventhub(name, &["--consumer-group", group]))
             .expect(0);
     }
-    let mut list = vec!["list".to_string()];
-    list.extend(crate::support::database_flags());
-    list.extend(["-o".to_string(), "json".to_string()]);
-    let listed = env.run(&list);
+    let listed = env.run(&crate::support::list_database(&["-o", "json"]));
     listed.expect(0);
     let ids: Vec<String> = listed
         .json()

@@ -63,6 +63,23 @@ pub fn target(name: &str) -> Vec<String> {
     flags
 }
 
+/// `create eventhub` of `name` in the demo database, reading Event Hub `hub`, then `extra`.
+pub fn create_eventhub(name: &str, hub: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["create".to_string(), "eventhub".to_string()];
+    args.extend(target(name));
+    args.extend(["--eventhub-id".to_string(), eventhub_id(hub)]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// `list` of the demo database, then `extra`.
+pub fn list_database(extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["list".to_string()];
+    args.extend(database_flags());
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
 pub struct TestEnv {
     pub emulator: Emulator,
     /// Extra environment for every run (overrides).
