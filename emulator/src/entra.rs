@@ -4,6 +4,10 @@
 //! with [`FaultRule::token_endpoint`](crate::FaultRule::token_endpoint) are
 //! applied here, before anything else.
 //!
+//! Also the tenant's OpenID discovery document,
+//! `GET /{tenant}/v2.0/.well-known/openid-configuration`, which clients built
+//! on MSAL read for the token endpoint's URL before their first token request.
+//!
 //! The client proves itself with a `client_secret` or with a
 //! `client_assertion` (a certificate-signed or federated JWT, see
 //! `assertion`), never both: a request with both is refused, so a client
@@ -20,7 +24,7 @@ use crate::log::RecordedRequest;
 use crate::state::State;
 use crate::text::{entra_timestamp, form_pairs, new_guid, pair_value, percent_decode, unix_now};
 use crate::token::Claims;
-use crate::world::App;
+use crate::world::{App, World};
 
 /// Lifetime of issued tokens, as Entra's `expires_in` usually says.
 pub(crate) const TOKEN_LIFETIME_SECS: i64 = 3599;
@@ -230,6 +234,43 @@ fn issue(state: &State, req: &RecordedRequest) -> Reply {
     .with_header("x-ms-request-id", new_guid())
 }
 
+/// The tenant's OpenID discovery document, with the URLs on `origin` where
+/// Entra has them on its own host: the fields MSAL reads. Only the token
+/// endpoint is served; MSAL requires an authorization endpoint all the same.
+/// An unknown tenant gets Entra's 400 `invalid_tenant` (AADSTS90002).
+pub(crate) fn openid_configuration(world: &World, origin: &str, req: &RecordedRequest) -> Reply {
+    if !req.method.eq_ignore_ascii_case("GET") {
+        return Reply::empty(405).with_header("allow", "GET");
+    }
+    let tenant_id = req
+        .path()
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .map(percent_decode)
+        .unwrap_or_default();
+    let Some(tenant) = world.tenant(&tenant_id) else {
+        return error(
+            400,
+            "invalid_tenant",
+            90_002,
+            format!("AADSTS90002: Tenant '{tenant_id}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."),
+        );
+    };
+    let base = format!("{origin}/{}", tenant.id);
+    Reply::json(
+        200,
+        &json!({
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "issuer": format!("{base}/v2.0"),
+        }),
+    )
+    .with_header("cache-control", "max-age=86400, private")
+    .with_header("x-ms-request-id", new_guid())
+}
+
 /// Checks a client assertion; its `aud` must be this endpoint's URL, on
 /// the origin the client addressed (its `Host`) or the emulator's own.
 fn check_assertion(
@@ -268,4 +309,105 @@ fn error(status: u16, code: &str, number: u32, description: impl Into<String>) -
     )
     .with_header("cache-control", "no-store, no-cache")
     .with_header("x-ms-request-id", trace_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::log::{endpoint, Endpoint};
+    use crate::world::demo;
+
+    const ORIGIN: &str = "https://127.0.0.1:8443";
+
+    fn get(path: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".to_owned(),
+            path_and_query: path.to_owned(),
+            headers: Vec::new(),
+            body: String::new(),
+            status: None,
+        }
+    }
+
+    fn body(reply: &Reply) -> Value {
+        serde_json::from_slice(&reply.body).expect("a JSON body")
+    }
+
+    #[test]
+    fn discovery_paths_are_routed_to_entra_not_arm() {
+        let path = format!("/{}/v2.0/.well-known/openid-configuration", demo::TENANT);
+        assert_eq!(endpoint(&path), Endpoint::Discovery);
+        assert_eq!(
+            endpoint("/organizations/V2.0/.Well-Known/OpenID-Configuration"),
+            Endpoint::Discovery
+        );
+        assert!(!get(&path).is_arm_request());
+        assert!(!get(&path).is_token_request());
+        // v1's document (no `v2.0`) and the bare suffix are not served.
+        assert_eq!(
+            endpoint(&format!(
+                "/{}/.well-known/openid-configuration",
+                demo::TENANT
+            )),
+            Endpoint::Arm
+        );
+        assert_eq!(
+            endpoint("//v2.0/.well-known/openid-configuration"),
+            Endpoint::Arm
+        );
+    }
+
+    #[test]
+    fn discovery_names_the_tenants_token_endpoint_on_the_emulator() {
+        let path = format!(
+            "/{}/v2.0/.well-known/openid-configuration",
+            demo::TENANT.to_uppercase()
+        );
+        let reply = openid_configuration(&World::demo(), ORIGIN, &get(&path));
+        assert_eq!(reply.status, 200);
+        let doc = body(&reply);
+        // The tenant's own spelling, whatever the request's.
+        let base = format!("{ORIGIN}/{}", demo::TENANT);
+        assert_eq!(doc["token_endpoint"], format!("{base}/oauth2/v2.0/token"));
+        assert!(crate::log::is_token_path(
+            doc["token_endpoint"]
+                .as_str()
+                .and_then(|url| url.strip_prefix(ORIGIN))
+                .unwrap_or_default()
+        ));
+        assert_eq!(
+            doc["authorization_endpoint"],
+            format!("{base}/oauth2/v2.0/authorize")
+        );
+        assert_eq!(doc["issuer"], format!("{base}/v2.0"));
+    }
+
+    #[test]
+    fn discovery_of_an_unknown_tenant_is_entras_invalid_tenant() {
+        let path = "/00000000-0000-4000-8000-00000000dead/v2.0/.well-known/openid-configuration";
+        let reply = openid_configuration(&World::demo(), ORIGIN, &get(path));
+        assert_eq!(reply.status, 400);
+        let doc = body(&reply);
+        assert_eq!(doc["error"], "invalid_tenant");
+        assert_eq!(doc["error_codes"], json!([90_002]));
+        assert!(doc["error_description"].as_str().is_some_and(|d| d
+            .starts_with("AADSTS90002: Tenant '00000000-0000-4000-8000-00000000dead' not found.")));
+    }
+
+    #[test]
+    fn discovery_answers_get_only() {
+        let path = format!("/{}/v2.0/.well-known/openid-configuration", demo::TENANT);
+        let post = RecordedRequest {
+            method: "POST".to_owned(),
+            ..get(&path)
+        };
+        let reply = openid_configuration(&World::demo(), ORIGIN, &post);
+        assert_eq!(reply.status, 405);
+        assert!(reply
+            .headers
+            .iter()
+            .any(|(name, value)| name == "allow" && value == "GET"));
+    }
 }

@@ -1,9 +1,10 @@
 //! A local, stateful emulator of the parts of Azure that `adxconn` talks to:
 //! Azure Resource Manager for `Microsoft.Kusto` data connections (api-version
 //! [`API_VERSION`]), the Entra ID v2 client-credentials token endpoint
-//! (client secrets, certificate and federated client assertions), and the
-//! token sources other sign-ins start from: GitHub Actions' OIDC endpoint
-//! and App Service's managed-identity endpoint.
+//! (client secrets, certificate and federated client assertions) and the
+//! tenant's OpenID discovery document that MSAL reads first, and the token
+//! sources other sign-ins start from: GitHub Actions' OIDC endpoint and App
+//! Service's managed-identity endpoint.
 //!
 //! The emulator serves real HTTPS on `127.0.0.1` with a CA generated for each
 //! instance, so the `adxconn` binary can be pointed at it unchanged:
@@ -23,7 +24,7 @@
 //! `host` the HTTPS (or plain HTTP) listener, CA and serving thread (and the
 //! added latency), `body` the response bodies (in memory or generated while
 //! written), `server` the [`Emulator`] handle, `entra` the token endpoint
-//! and `assertion` its checks of client assertions (certificates and
+//! (and the discovery document) and `assertion` its checks of client assertions (certificates and
 //! federated tokens), `identity` the token sources outside Entra (GitHub
 //! Actions' OIDC endpoint, App Service's managed-identity endpoint),
 //! `arm` the ARM surface (routes, authorisation, throttling, cross-tenant

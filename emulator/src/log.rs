@@ -41,8 +41,9 @@ impl RecordedRequest {
         is_token_path(self.path())
     }
 
-    /// Whether this went to ARM: not to the token endpoint, the GitHub OIDC
-    /// stand-in or the managed-identity endpoint.
+    /// Whether this went to ARM: not to the token endpoint, the OpenID
+    /// discovery document, the GitHub OIDC stand-in or the managed-identity
+    /// endpoint.
     pub fn is_arm_request(&self) -> bool {
         endpoint(self.path()) == Endpoint::Arm
     }
@@ -53,6 +54,8 @@ impl RecordedRequest {
 pub(crate) enum Endpoint {
     /// Entra ID's token endpoint.
     Token,
+    /// Entra ID's OpenID discovery document for a tenant.
+    Discovery,
     /// GitHub Actions' OIDC token endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`).
     GithubOidc,
     /// App Service's managed-identity endpoint (`IDENTITY_ENDPOINT`).
@@ -70,6 +73,8 @@ pub(crate) const IDENTITY_PATH: &str = "/msi/token";
 pub(crate) fn endpoint(path: &str) -> Endpoint {
     if is_token_path(path) {
         Endpoint::Token
+    } else if is_discovery_path(path) {
+        Endpoint::Discovery
     } else if path.eq_ignore_ascii_case(GITHUB_OIDC_PATH) {
         Endpoint::GithubOidc
     } else if path.eq_ignore_ascii_case(IDENTITY_PATH) {
@@ -87,6 +92,16 @@ pub(crate) fn is_token_path(path: &str) -> bool {
             && oauth.eq_ignore_ascii_case("oauth2")
             && version.eq_ignore_ascii_case("v2.0")
             && token.eq_ignore_ascii_case("token"))
+}
+
+/// `/{tenant}/v2.0/.well-known/openid-configuration`, compared case-insensitively.
+pub(crate) fn is_discovery_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    matches!(segments.as_slice(), [tenant, version, well_known, document]
+        if !tenant.is_empty()
+            && version.eq_ignore_ascii_case("v2.0")
+            && well_known.eq_ignore_ascii_case(".well-known")
+            && document.eq_ignore_ascii_case("openid-configuration"))
 }
 
 /// What the emulator has seen and done since it started.

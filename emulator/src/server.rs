@@ -95,14 +95,15 @@ impl Emulator {
         Sink::start_tls(Arc::clone(&self.tls))
     }
 
-    /// Every request received so far, token, GitHub OIDC, managed identity
-    /// and ARM, in handling order (faulted ones included).
+    /// Every request received so far, token, OpenID discovery, GitHub OIDC,
+    /// managed identity and ARM, in handling order (faulted ones included).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().log.clone()
     }
 
-    /// The requests that went to ARM (not to the token endpoint, the GitHub
-    /// OIDC stand-in or the managed-identity endpoint).
+    /// The requests that went to ARM (not to the token endpoint, the OpenID
+    /// discovery document, the GitHub OIDC stand-in or the managed-identity
+    /// endpoint).
     pub fn arm_requests(&self) -> Vec<RecordedRequest> {
         self.shared
             .lock()
@@ -470,6 +471,11 @@ fn handle(shared: &Shared, mut recorded: RecordedRequest) -> Outcome {
                 state.stats.token_requests += 1;
                 crate::entra::handle(&mut state, &recorded)
             }
+            Endpoint::Discovery => Outcome::Reply(crate::entra::openid_configuration(
+                &state.world,
+                &state.origin,
+                &recorded,
+            )),
             Endpoint::GithubOidc => {
                 state.stats.oidc_requests += 1;
                 Outcome::Reply(crate::identity::github_token(&state, &recorded))
