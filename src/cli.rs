@@ -226,16 +226,17 @@ pub enum Cloud {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create (or replace) a data connection and wait until it is provisioned.
+    /// Create a data connection (or replace one, with `--replace`) and wait until it is
+    /// provisioned.
     #[command(subcommand)]
     Create(CreateCommand),
-    /// Show one data connection.
+    /// Show a data connection (or several, with `--ids`).
     #[command(after_help = help::SHOW)]
     Show(ShowArgs),
     /// List the data connections of a database, a cluster, a resource group or subscriptions.
     #[command(after_help = help::LIST)]
     List(ListArgs),
-    /// Delete a data connection and wait until it is gone.
+    /// Delete a data connection (or several, with `--ids`) and wait until it is gone.
     #[command(after_help = help::DELETE)]
     Delete(DeleteArgs),
     /// Change some properties of a data connection in place (PATCH); the rest stays as it is.
