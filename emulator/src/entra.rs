@@ -76,15 +76,19 @@ pub(crate) fn handle(state: &mut State, req: &RecordedRequest) -> Outcome {
     Outcome::Reply(reply)
 }
 
-/// The token endpoint proper.
-fn issue(state: &State, req: &RecordedRequest) -> Reply {
-    let tenant_id = req
-        .path()
+/// The tenant an Entra URL names: its first path segment (`/{tenant}/oauth2/v2.0/token`).
+fn tenant_in_path(req: &RecordedRequest) -> String {
+    req.path()
         .trim_start_matches('/')
         .split('/')
         .next()
         .map(percent_decode)
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The token endpoint proper.
+fn issue(state: &State, req: &RecordedRequest) -> Reply {
+    let tenant_id = tenant_in_path(req);
     if !req.method.eq_ignore_ascii_case("POST") {
         return error(
             400,
@@ -242,13 +246,7 @@ pub(crate) fn openid_configuration(world: &World, origin: &str, req: &RecordedRe
     if !req.method.eq_ignore_ascii_case("GET") {
         return Reply::empty(405).with_header("allow", "GET");
     }
-    let tenant_id = req
-        .path()
-        .trim_start_matches('/')
-        .split('/')
-        .next()
-        .map(percent_decode)
-        .unwrap_or_default();
+    let tenant_id = tenant_in_path(req);
     let Some(tenant) = world.tenant(&tenant_id) else {
         return error(
             400,

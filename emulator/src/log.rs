@@ -86,22 +86,28 @@ pub(crate) fn endpoint(path: &str) -> Endpoint {
 
 /// `/{tenant}/oauth2/v2.0/token`, compared case-insensitively.
 pub(crate) fn is_token_path(path: &str) -> bool {
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    matches!(segments.as_slice(), [tenant, oauth, version, token]
-        if !tenant.is_empty()
-            && oauth.eq_ignore_ascii_case("oauth2")
-            && version.eq_ignore_ascii_case("v2.0")
-            && token.eq_ignore_ascii_case("token"))
+    is_tenant_path(path, &["oauth2", "v2.0", "token"])
 }
 
 /// `/{tenant}/v2.0/.well-known/openid-configuration`, compared case-insensitively.
 pub(crate) fn is_discovery_path(path: &str) -> bool {
+    is_tenant_path(path, &["v2.0", ".well-known", "openid-configuration"])
+}
+
+/// `/{tenant}/` followed by exactly `rest`, compared case-insensitively.
+fn is_tenant_path(path: &str, rest: &[&str]) -> bool {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    matches!(segments.as_slice(), [tenant, version, well_known, document]
-        if !tenant.is_empty()
-            && version.eq_ignore_ascii_case("v2.0")
-            && well_known.eq_ignore_ascii_case(".well-known")
-            && document.eq_ignore_ascii_case("openid-configuration"))
+    match segments.split_first() {
+        Some((tenant, tail)) => {
+            !tenant.is_empty()
+                && tail.len() == rest.len()
+                && tail
+                    .iter()
+                    .zip(rest)
+                    .all(|(got, want)| got.eq_ignore_ascii_case(want))
+        }
+        None => false,
+    }
 }
 
 /// What the emulator has seen and done since it started.
