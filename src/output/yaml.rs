@@ -41,11 +41,7 @@ fn mapping(map: &Map<String, Value>, indent: usize, continues_line: bool, out: &
                 out.push('\n');
                 sequence(items, indent, out);
             }
-            scalar => {
-                out.push(' ');
-                out.push_str(&inline(scalar));
-                out.push('\n');
-            }
+            scalar => rest_of_line(scalar, out),
         }
     }
 }
@@ -64,13 +60,16 @@ fn sequence(items: &[Value], indent: usize, out: &mut String) {
                 out.push('\n');
                 sequence(inner, indent + 2, out);
             }
-            scalar => {
-                out.push(' ');
-                out.push_str(&inline(scalar));
-                out.push('\n');
-            }
+            scalar => rest_of_line(scalar, out),
         }
     }
+}
+
+/// ` value` and the line's end, after a key's `:` or an item's `-`.
+fn rest_of_line(scalar: &Value, out: &mut String) {
+    out.push(' ');
+    out.push_str(&inline(scalar));
+    out.push('\n');
 }
 
 fn pad(indent: usize, out: &mut String) {
