@@ -725,6 +725,21 @@ fn escape_sequences_from_azure_are_shown_escaped_in_tables() {
 }
 
 #[test]
+fn escape_sequences_from_azure_round_trip_through_yaml_output() {
+    let env = TestEnv::new();
+    seed_hostile(&env);
+    let mut show = strings(&["show", "-o", "yaml"]);
+    show.extend(target("hostile"));
+    let run = env.run(&show);
+    run.expect(0);
+    assert!(raw_controls(&run.stdout).is_empty(), "{:?}", run.stdout);
+    let shown: serde_json::Value = serde_norway::from_str(&run.stdout)
+        .unwrap_or_else(|error| panic!("YAML ({error}):\n{}", run.stdout));
+    assert_eq!(shown["properties"]["tableName"], HOSTILE_TABLE);
+    assert_eq!(shown["properties"]["consumerGroup"], HOSTILE_GROUP);
+}
+
+#[test]
 fn escape_sequences_from_azure_round_trip_through_json_output() {
     let env = TestEnv::new();
     seed_hostile(&env);
