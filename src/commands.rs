@@ -206,7 +206,7 @@ fn nothing_named(context: &Context) -> Result<(), Error> {
     if context.printer.wants_data() {
         context
             .printer
-            .json(&serde_json::Value::Array(Vec::new()))?;
+            .data(&serde_json::Value::Array(Vec::new()))?;
     }
     Ok(())
 }

@@ -99,7 +99,7 @@ impl Printer {
     }
 
     /// Whether results are printed as data (`-o json`, `-o yaml`, or any format with
-    /// `--query`): the caller passes [`Printer::json`] the JSON value instead of a table.
+    /// `--query`): the caller passes [`Printer::data`] the JSON value instead of a table.
     pub fn wants_data(&self) -> bool {
         matches!(self.format, OutputFormat::Json | OutputFormat::Yaml) || self.query.is_some()
     }
@@ -108,7 +108,7 @@ impl Printer {
     /// row `list` would print for it.
     pub fn connection(&self, view: &ConnectionView) -> Result<(), Error> {
         if self.wants_data() {
-            return self.json(&view.to_json());
+            return self.data(&view.to_json());
         }
         match self.format {
             OutputFormat::Tsv => self.table(&list_table(std::slice::from_ref(view), false)),
@@ -133,7 +133,7 @@ impl Printer {
 
     /// A result as data: `--query` applied, then written as pretty JSON, YAML, or (when a
     /// query asked for a table or tsv) its values laid out as rows.
-    pub fn json(&self, value: &Value) -> Result<(), Error> {
+    pub fn data(&self, value: &Value) -> Result<(), Error> {
         let queried;
         let value = match &self.query {
             Some(query) => {

@@ -25,7 +25,7 @@ pub async fn run(context: &Context, args: &AuditArgs) -> Result<(), Error> {
                 .iter()
                 .map(sweep::unreadable_json),
         );
-        context.printer.json(&Value::Array(items))?;
+        context.printer.data(&Value::Array(items))?;
     } else {
         context.printer.table(&output::audit_table(
             &audited,

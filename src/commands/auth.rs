@@ -43,7 +43,7 @@ pub async fn run(context: &Context) -> Result<(), Error> {
                     .into(),
             );
         }
-        context.printer.json(&report)?;
+        context.printer.data(&report)?;
     } else {
         let known = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".into());
         let mut rows = vec![

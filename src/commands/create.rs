@@ -140,7 +140,7 @@ pub async fn validate_only(context: &Context, spec: &ConnectionSpec) -> Result<(
             spec.target.database.display()
         ));
         if context.printer.wants_data() {
-            context.printer.json(&json!({
+            context.printer.data(&json!({
                 "id": spec.target.id(),
                 "valid": true,
                 "problems": [],
@@ -181,7 +181,7 @@ async fn validation(
 /// Prints the problems and fails with them.
 fn invalid(context: &Context, spec: &ConnectionSpec, problems: Vec<String>) -> Result<(), Error> {
     if context.printer.wants_data() {
-        context.printer.json(&json!({
+        context.printer.data(&json!({
             "id": spec.target.id(),
             "valid": false,
             "problems": problems,
@@ -351,7 +351,7 @@ fn dry_run(
                 })
             })
             .collect();
-        context.printer.json(&Value::Array(requests))
+        context.printer.data(&Value::Array(requests))
     } else {
         let mut text = String::new();
         for (purpose, request) in &plan {

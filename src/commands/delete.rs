@@ -118,7 +118,7 @@ async fn delete_many(context: &Context, args: &DeleteArgs) -> Result<(), Error> 
     )
     .await;
     if context.printer.wants_data() {
-        context.printer.json(&serde_json::Value::Array(
+        context.printer.data(&serde_json::Value::Array(
             report
                 .pruned
                 .iter()
@@ -150,7 +150,7 @@ fn outcome(context: &Context, id: &str, result: &str) -> Result<(), Error> {
     if context.printer.wants_data() {
         context
             .printer
-            .json(&json!({"id": id, "result": result, "operation": null}))?;
+            .data(&json!({"id": id, "result": result, "operation": null}))?;
     }
     Ok(())
 }

@@ -36,7 +36,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> Result<(), Error> {
     if context.printer.wants_data() {
         let mut items: Vec<Value> = views.iter().map(ConnectionView::to_json).collect();
         items.extend(inventory.unreadable.iter().map(sweep::unreadable_json));
-        context.printer.json(&Value::Array(items))?;
+        context.printer.data(&Value::Array(items))?;
     } else {
         context
             .printer

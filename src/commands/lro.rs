@@ -117,7 +117,7 @@ fn report_accepted(context: &Context, accepted: &Accepted<'_>) -> Result<(), Err
         .status
         .info("Accepted; not waiting (--no-wait). The operation goes on in Azure.");
     if context.printer.wants_data() {
-        context.printer.json(&json!({
+        context.printer.data(&json!({
             "id": accepted.target.id(),
             "result": "accepted",
             "operation": url,

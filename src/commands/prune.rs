@@ -25,7 +25,7 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
     let statuses: Vec<&str> = args.status.iter().map(|status| status.as_str()).collect();
     if !args.yes {
         if context.printer.wants_data() {
-            context.printer.json(&Value::Array(
+            context.printer.data(&Value::Array(
                 doomed
                     .iter()
                     .map(|audited| {
@@ -56,7 +56,7 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
             .status
             .info(&format!("Nothing to prune ({})", statuses.join(", ")));
         if context.printer.wants_data() {
-            context.printer.json(&Value::Array(Vec::new()))?;
+            context.printer.data(&Value::Array(Vec::new()))?;
         }
         return swept.complete();
     }
@@ -75,7 +75,7 @@ pub async fn run(context: &Context, args: &PruneArgs) -> Result<(), Error> {
     )
     .await;
     if context.printer.wants_data() {
-        context.printer.json(&Value::Array(
+        context.printer.data(&Value::Array(
             report.pruned.iter().map(output::pruned_json).collect(),
         ))?
     } else {

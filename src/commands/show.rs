@@ -56,7 +56,7 @@ async fn show_many(context: &Context, args: &ShowArgs) -> Result<(), Error> {
         }
     }
     if context.printer.wants_data() {
-        context.printer.json(&serde_json::Value::Array(
+        context.printer.data(&serde_json::Value::Array(
             views
                 .iter()
                 .map(crate::output::ConnectionView::to_json)

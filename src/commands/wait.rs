@@ -13,7 +13,7 @@ use crate::cli::WaitArgsCommand;
 use crate::error::{Error, InputError};
 use crate::output::ConnectionView;
 use crate::settings::checked_endpoint;
-use crate::target::ConnectionRef;
+use crate::target::{ConnectionRef, DatabaseRef};
 use crate::wire::{DataConnection, Received};
 
 use super::{missing, Context};
@@ -74,7 +74,7 @@ pub async fn run(context: &Context, args: &WaitArgsCommand) -> Result<(), Error>
             if context.printer.wants_data() {
                 context
                     .printer
-                    .json(&json!({"operation": operation.url.as_str(), "status": "Succeeded"}))?;
+                    .data(&json!({"operation": operation.url.as_str(), "status": "Succeeded"}))?;
             }
             Ok(())
         }
@@ -116,7 +116,7 @@ fn operation_url(context: &Context, text: &str) -> Result<Operation, Error> {
 }
 
 /// What became of one connection of `wait --ids`.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Waited {
     /// Its `provisioningState` is `Succeeded` (or, with `--deleted`, it is gone).
     Settled(&'static str),
@@ -156,9 +156,32 @@ async fn wait_for_each(context: &Context, args: &WaitArgsCommand) -> Result<(), 
             "to settle"
         }
     ));
+    let unreadable = if args.deleted {
+        match unreadable_databases(&client, &targets).await {
+            Ok(unreadable) => unreadable,
+            Err(stop) => {
+                let waited = vec![Waited::Stopped; targets.len()];
+                return report(context, &targets, &waited, Some(stop));
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let mut stop = None;
     let waited: Vec<Waited> = stream::iter(&targets)
-        .map(|target| settle(&client, target, args.deleted))
+        .map(|target| {
+            let unreadable = unreadable
+                .iter()
+                .find(|(database, _)| *database == target.database)
+                .map(|(_, waited)| waited.clone());
+            let client = &client;
+            async move {
+                match unreadable {
+                    Some(waited) => Ok(waited),
+                    None => settle(client, target, args.deleted).await,
+                }
+            }
+        })
         .buffered(crate::fleet::DEFAULT_CONCURRENCY)
         .map(|result| match result {
             Ok(waited) => waited,
@@ -169,17 +192,27 @@ async fn wait_for_each(context: &Context, args: &WaitArgsCommand) -> Result<(), 
         })
         .collect()
         .await;
+    report(context, &targets, &waited, stop)
+}
+
+/// Prints what became of each connection; the exit follows from the worst of them.
+fn report(
+    context: &Context,
+    targets: &[ConnectionRef],
+    waited: &[Waited],
+    stop: Option<ArmError>,
+) -> Result<(), Error> {
     if context.printer.wants_data() {
-        context.printer.json(&serde_json::Value::Array(
+        context.printer.data(&serde_json::Value::Array(
             targets
                 .iter()
-                .zip(&waited)
+                .zip(waited)
                 .map(|(target, waited)| waited_json(target, waited))
                 .collect(),
         ))?;
     } else {
         context.printer.table(&crate::output::outcomes_table(
-            targets.iter().zip(&waited).map(|(target, waited)| {
+            targets.iter().zip(waited).map(|(target, waited)| {
                 let detail = match waited {
                     Waited::Failed { code, message } => format!("{code}: {message}"),
                     _ => String::new(),
@@ -204,6 +237,43 @@ async fn wait_for_each(context: &Context, args: &WaitArgsCommand) -> Result<(), 
     Ok(())
 }
 
+/// With `--deleted`: each distinct database of `targets` that cannot be read, with what to
+/// report for its connections ("gone" must not be a typo in the database's address). Each is
+/// read once, however many ids name it; `Err` is a stop (signal, deadline).
+async fn unreadable_databases(
+    client: &ArmClient,
+    targets: &[ConnectionRef],
+) -> Result<Vec<(DatabaseRef, Waited)>, ArmError> {
+    let mut databases: Vec<&DatabaseRef> = Vec::new();
+    for target in targets {
+        if !databases.contains(&&target.database) {
+            databases.push(&target.database);
+        }
+    }
+    let checked: Vec<_> = stream::iter(databases)
+        .map(|database| async move { (database, missing::check_database(client, database).await) })
+        .buffered(crate::fleet::DEFAULT_CONCURRENCY)
+        .collect()
+        .await;
+    let mut unreadable = Vec::new();
+    for (database, checked) in checked {
+        let waited = match checked {
+            Ok(()) => continue,
+            Err(Error::Arm(error)) if error.is_stop() => return Err(error),
+            Err(Error::Arm(error)) => {
+                let (code, message) = error.code_and_message();
+                Waited::Failed { code, message }
+            }
+            Err(other) => Waited::Failed {
+                code: "NotFound".into(),
+                message: other.to_string(),
+            },
+        };
+        unreadable.push((database.clone(), waited));
+    }
+    Ok(unreadable)
+}
+
 /// Waits for one connection; only a stop (signal, deadline) is an error, anything else is
 /// what became of it.
 async fn settle(
@@ -223,17 +293,6 @@ async fn settle(
         Err(error) => return failed(error),
     };
     if deleted {
-        // "Gone" must not be a typo in the database's address.
-        match missing::check_database(client, &target.database).await {
-            Ok(()) => {}
-            Err(Error::Arm(error)) => return failed(error),
-            Err(other) => {
-                return Ok(Waited::Failed {
-                    code: "NotFound".into(),
-                    message: other.to_string(),
-                })
-            }
-        }
         let gone = Operation::until_gone(&url);
         return match operation::wait(client, &gone, None, &NoProgress).await {
             Ok(()) => Ok(Waited::Settled("gone")),

@@ -494,8 +494,15 @@ fn wait_ids_waits_for_each_and_names_what_is_not_there() {
         delete.extend(target(name));
         env.run(&delete).expect(0);
     }
+    env.emulator.clear_requests();
     let gone = env.run(&["wait", "--deleted", "--ids", &id("one"), &id("two")]);
     gone.expect(0);
+    let database_reads = env
+        .arm_requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path().ends_with("/databases/telemetry"))
+        .count();
+    assert_eq!(database_reads, 1, "their one database is read once");
     assert_eq!(gone.stdout.matches("gone").count(), 2, "{}", gone.stdout);
     assert!(env.stored("one").is_none() && env.stored("two").is_none());
 }
