@@ -655,10 +655,14 @@ impl Table {
         // round the widest column gives way first, down to the next widest, none below
         // `NARROWEST`.
         const NARROWEST: usize = 6;
-        for floor in [
-            &(|c: usize| heads[c].max(NARROWEST)) as &dyn Fn(usize) -> usize,
-            &|_| NARROWEST,
-        ] {
+        for headers_too in [false, true] {
+            let floor = |c: usize| {
+                if headers_too {
+                    NARROWEST
+                } else {
+                    heads[c].max(NARROWEST)
+                }
+            };
             while total(&widths) > width {
                 let mut candidates: Vec<(usize, usize)> = widths
                     .iter()
